@@ -1,0 +1,42 @@
+/**
+ * Every limit of the netstack, in one place (like xv6's param.h).
+ * Times are in milliseconds of the caller's clock (`now` is always an input).
+ */
+
+// --- Interface ---
+export const DEFAULT_MTU = 1500; // IP MTU of an Ethernet interface (RFC 894)
+export const DEFAULT_TTL = 64; // TTL of datagrams we originate (RFC 1700 recommends 64)
+export const LOOPBACK_MTU = 65535; // IP MTU of the loopback interface
+export const LOCAL_QUEUE_MAX = 256; // datagrams an interface may hold addressed to itself, before poll() drains them
+
+// --- ARP (RFC 826, RFC 1122 2.3.2) ---
+export const ARP_CACHE_SIZE = 512; // resolved neighbours kept; the entry expiring soonest is evicted when full
+export const ARP_ENTRY_TTL_MS = 60_000; // lifetime of a resolved entry before it must be re-learned
+export const ARP_RETRY_INTERVAL_MS = 1_000; // time between ARP requests for one unresolved address
+export const ARP_MAX_REQUESTS = 3; // requests sent for one address before its pending packets are dropped
+export const ARP_PENDING_PER_ADDR = 4; // packets queued per unresolved address; the oldest is dropped (RFC 1122 2.3.2.2)
+export const ARP_PENDING_ADDRS = 64; // unresolved addresses tracked at once; new ones are refused when full
+
+// --- IPv4 fragment reassembly (RFC 791 3.2, RFC 815) ---
+export const REASM_MAX_DATAGRAMS = 16; // datagrams being reassembled at once; the oldest is evicted when full
+export const REASM_TIMEOUT_MS = 30_000; // lifetime of an incomplete datagram (RFC 791 suggests 15 s; Linux uses 30 s)
+export const REASM_MAX_SIZE = 65535; // largest reassembled datagram, header included (RFC 791 total length)
+export const REASM_MAX_FRAGMENTS = 128; // distinct fragments accepted per datagram (bounds tiny-fragment floods)
+
+// --- Routing ---
+export const ROUTE_TABLE_SIZE = 64; // routes in one routing table
+
+// --- Sockets ---
+export const EPHEMERAL_PORT_FIRST = 49152; // first port of the dynamic range (RFC 6335 6)
+export const EPHEMERAL_PORT_LAST = 65535; // last port of the dynamic range
+export const UDP_RX_QUEUE_DATAGRAMS = 64; // datagrams a UDP socket holds for recvFrom(); later ones are dropped
+export const UDP_TX_QUEUE_DATAGRAMS = 64; // datagrams a UDP socket holds for the next poll(); sendTo() then fails
+export const UDP_QUEUE_BYTES = 256 * 1024; // payload bytes per UDP socket queue, each direction
+
+// --- DHCP client (RFC 2131) ---
+export const DHCP_INITIAL_TIMEOUT_MS = 4_000; // first retransmission timeout (RFC 2131 4.1)
+export const DHCP_MAX_TIMEOUT_MS = 64_000; // retransmission timeout cap (RFC 2131 4.1)
+export const DHCP_REQUEST_RETRIES = 4; // REQUESTs sent in REQUESTING before restarting from INIT
+export const DHCP_MIN_RENEW_RETRY_MS = 60_000; // floor on RENEWING/REBINDING retransmission (RFC 2131 4.4.5)
+export const DHCP_DEFAULT_LEASE_S = 3600; // lease assumed when an ACK carries no lease time
+export const DHCP_MAX_OPTIONS_LEN = 312; // options bytes we emit at most (RFC 2131 2: 576-byte minimum message)
