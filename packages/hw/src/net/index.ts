@@ -1,0 +1,6 @@
+// @cosix/hw network hardware: the table of contents of packages/hw/src/net/.
+export * from './rng.js';
+export * from './sched.js';
+export * from './port.js';
+export * from './nic.js';
+export * from './nicdriver.js';
