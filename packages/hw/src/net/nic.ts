@@ -165,7 +165,7 @@ export class Nic implements Observable {
     this.sched = opts.scheduler;
     this.interruptDelayNs = opts.interruptDelayNs ?? 0;
     this.sab = new SharedArrayBuffer(nicSabBytes(txCount, rxCount, bufSize));
-    this.regs = new Int32Array(this.sab, 0, NIC_REGS_BYTES / 4);
+    this.regs = new Int32Array(this.sab); // registers, then descriptor words
     this.counters = new BigInt64Array(this.sab, NIC_REGS_BYTES, NIC_STATS_BYTES / 8);
     this.bytes = new Uint8Array(this.sab);
     this.initRegisters(txCount, rxCount, bufSize, opts.linkUp ?? true);

@@ -37,7 +37,7 @@ export class NicDriver {
   private started = false;
 
   constructor(private readonly sab: SharedArrayBuffer, private readonly doorbell: () => void) {
-    this.regs = new Int32Array(sab, 0, NIC_REGS_BYTES / 4);
+    this.regs = new Int32Array(sab); // registers, then descriptor words
     if (Atomics.load(this.regs, NicReg.MAGIC) !== NIC_MAGIC) throw new Error('NicDriver: SAB is not an initialised NIC');
     this.bytes = new Uint8Array(sab);
     this.txCount = this.regs[NicReg.TX_COUNT];
