@@ -4,3 +4,5 @@ export * from './sched.js';
 export * from './port.js';
 export * from './nic.js';
 export * from './nicdriver.js';
+export * from './switch.js';
+export * from './link.js';
