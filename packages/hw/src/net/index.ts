@@ -6,3 +6,4 @@ export * from './nic.js';
 export * from './nicdriver.js';
 export * from './switch.js';
 export * from './link.js';
+export * from './pcap.js';
