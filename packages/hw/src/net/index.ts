@@ -7,3 +7,4 @@ export * from './nicdriver.js';
 export * from './switch.js';
 export * from './link.js';
 export * from './pcap.js';
+export * from './tap.js';
