@@ -1,0 +1,188 @@
+/**
+ * The socket set: the contract between the interface and transport sockets (UDP here, TCP in socket/tcp.ts).
+ *
+ *   ingress  The interface parses and checksum-verifies a segment, then asks lookup() for the socket bound to
+ *            its 4-tuple and calls socket.process(). Most specific binding wins:
+ *              (local addr, local port, remote addr, remote port)   a connected socket
+ *              (local addr, local port, *)                          bound to one address
+ *              (any,        local port, remote addr, remote port)
+ *              (any,        local port, *)                          bound to the wildcard address
+ *   egress   interface.poll(now) calls socket.dispatch(now, egress) for every socket; the socket emits what
+ *            it has to send through the Egress the interface passes in.
+ *   timers   socket.pollAt(now) says when the socket next needs dispatch() without new input.
+ *
+ * Sockets register bindings here; the interface never looks inside a socket.
+ */
+import type { Ipv4Address } from '../wire/address.js';
+import type { TcpRepr } from '../wire/tcp.js';
+import type { UdpRepr } from '../wire/udp.js';
+import { EPHEMERAL_PORT_FIRST, EPHEMERAL_PORT_LAST } from '../params.js';
+
+export type TransportProtocol = 'tcp' | 'udp';
+
+/** Segment type handed to process() and to Egress, per protocol. */
+export interface SegmentOf {
+  tcp: TcpRepr;
+  udp: UdpRepr;
+}
+
+/** An address and port; address 0 (IPV4_UNSPECIFIED) means "any local address" in a binding. */
+export interface Endpoint {
+  addr: Ipv4Address;
+  port: number;
+}
+
+/** IP-layer facts of a received datagram. */
+export interface IpMeta {
+  src: Ipv4Address;
+  dst: Ipv4Address;
+  ttl: number;
+  dscpEcn: number;
+}
+
+/** IP-layer choices for an outgoing datagram. `src` 0 lets the interface choose by route. */
+export interface IpTx {
+  src: Ipv4Address;
+  dst: Ipv4Address;
+  ttl?: number;
+  dscpEcn?: number;
+  dontFragment?: boolean;
+}
+
+/**
+ *   sent      handed to the device
+ *   queued    waiting for ARP resolution (may still be dropped if resolution fails)
+ *   no-route  no interface address or route reaches dst
+ *   too-big   larger than the MTU with dontFragment set
+ *   dropped   the ARP pending queue refused it
+ */
+export type TxResult = 'sent' | 'queued' | 'no-route' | 'too-big' | 'dropped';
+
+/** What a socket may do in dispatch(). Implemented by the interface. */
+export interface Egress {
+  send<P extends TransportProtocol>(protocol: P, ip: IpTx, segment: SegmentOf[P]): TxResult;
+  /** The source address the interface would use to reach dst, or null when unreachable. */
+  sourceAddressFor(dst: Ipv4Address): Ipv4Address | null;
+  /** The IP MTU (TCP derives its MSS from it: RFC 9293 3.7.1, MTU - 40). */
+  readonly mtu: number;
+}
+
+/** An ICMP error (or a local delivery failure) concerning a datagram this socket sent (RFC 1122 4.2.3.9). */
+export interface TransportError {
+  kind: 'unreachable' | 'timeExceeded';
+  /** The ICMP code (UnreachableCode / TimeExceededCode in wire/icmp.ts). */
+  code: number;
+  /** From fragmentation-needed (RFC 1191); 0 otherwise. */
+  nextHopMtu: number;
+  local: Endpoint;
+  remote: Endpoint;
+  /** True when generated locally (e.g. ARP resolution failed) rather than received. */
+  localOrigin: boolean;
+}
+
+export interface TransportSocket<P extends TransportProtocol = TransportProtocol> {
+  readonly protocol: P;
+  /** Ingress: a segment that lookup() routed to this socket, checksum already verified. */
+  process(now: number, ip: IpMeta, segment: SegmentOf[P]): void;
+  /** Egress: emit whatever is due through `egress`. */
+  dispatch(now: number, egress: Egress): void;
+  /** The earliest time dispatch() has work to do; `now` or earlier for "immediately", null for never. */
+  pollAt(now: number): number | null;
+  /** Optional: told about ICMP errors concerning datagrams it sent. */
+  transportError?(now: number, error: TransportError): void;
+}
+
+function key(p: TransportProtocol, local: Endpoint, remote: Endpoint | null): string {
+  return remote === null ? `${p}|${local.addr}|${local.port}` : `${p}|${local.addr}|${local.port}|${remote.addr}|${remote.port}`;
+}
+
+export class SocketSet {
+  private readonly all = new Set<TransportSocket>();
+  private readonly bindings = new Map<string, TransportSocket>();
+  private readonly owned = new Map<TransportSocket, Set<string>>();
+  private readonly portUse = new Map<string, number>();
+
+  /** `rng` returns uniformly distributed uint32s; it picks ephemeral ports (RFC 6056 3.3.1). */
+  constructor(private readonly rng: () => number) {}
+
+  get size(): number { return this.all.size; }
+
+  add(socket: TransportSocket): void {
+    this.all.add(socket);
+  }
+
+  /** Forgets the socket and all its bindings. */
+  remove(socket: TransportSocket): void {
+    for (const k of this.owned.get(socket) ?? []) this.dropKey(k);
+    this.owned.delete(socket);
+    this.all.delete(socket);
+  }
+
+  /** Registers a binding; `remote` null is a wildcard. Only an identical binding conflicts. */
+  bind(socket: TransportSocket, local: Endpoint, remote: Endpoint | null = null): 'ok' | 'in-use' {
+    const k = key(socket.protocol, local, remote);
+    if (this.bindings.has(k)) return 'in-use';
+    this.all.add(socket);
+    this.bindings.set(k, socket);
+    let mine = this.owned.get(socket);
+    if (!mine) this.owned.set(socket, (mine = new Set()));
+    mine.add(k);
+    const pk = `${socket.protocol}|${local.port}`;
+    this.portUse.set(pk, (this.portUse.get(pk) ?? 0) + 1);
+    return 'ok';
+  }
+
+  unbind(socket: TransportSocket, local: Endpoint, remote: Endpoint | null = null): void {
+    const k = key(socket.protocol, local, remote);
+    if (this.bindings.get(k) !== socket) return;
+    this.dropKey(k);
+    this.owned.get(socket)?.delete(k);
+  }
+
+  private dropKey(k: string): void {
+    if (!this.bindings.delete(k)) return;
+    const [p, , port] = k.split('|');
+    const pk = `${p}|${port}`;
+    const n = (this.portUse.get(pk) ?? 1) - 1;
+    if (n === 0) this.portUse.delete(pk);
+    else this.portUse.set(pk, n);
+  }
+
+  /** Ingress demultiplexing; see the order at the top of this file. */
+  lookup<P extends TransportProtocol>(protocol: P, local: Endpoint, remote: Endpoint): TransportSocket<P> | undefined {
+    const any = { addr: 0, port: local.port };
+    const found = this.bindings.get(key(protocol, local, remote)) ?? this.bindings.get(key(protocol, local, null))
+      ?? this.bindings.get(key(protocol, any, remote)) ?? this.bindings.get(key(protocol, any, null));
+    return found as TransportSocket<P> | undefined;
+  }
+
+  /** True when some socket has a binding on this local port. */
+  portInUse(protocol: TransportProtocol, port: number): boolean {
+    return this.portUse.has(`${protocol}|${port}`);
+  }
+
+  /** A free port of the dynamic range, probing from a random start (RFC 6056 3.3.1); null when all are taken. */
+  ephemeralPort(protocol: TransportProtocol): number | null {
+    const count = EPHEMERAL_PORT_LAST - EPHEMERAL_PORT_FIRST + 1;
+    const start = this.rng() % count;
+    for (let i = 0; i < count; i++) {
+      const port = EPHEMERAL_PORT_FIRST + ((start + i) % count);
+      if (!this.portInUse(protocol, port)) return port;
+    }
+    return null;
+  }
+
+  [Symbol.iterator](): IterableIterator<TransportSocket> {
+    return this.all.values();
+  }
+
+  /** The earliest pollAt() of any socket. */
+  pollAt(now: number): number | null {
+    let at: number | null = null;
+    for (const s of this.all) {
+      const t = s.pollAt(now);
+      if (t !== null && (at === null || t < at)) at = t;
+    }
+    return at;
+  }
+}
