@@ -1,4 +1,7 @@
 /** Helpers shared by this package's tests (not exported from index.ts). */
+import { QueueDevice } from './iface/device.js';
+import { Interface, type InterfaceConfig } from './iface/interface.js';
+import { ipv4, mac } from './wire/address.js';
 
 /** Hex to bytes; whitespace and `|` separators are ignored so goldens can be laid out by field. */
 export function hex(text: string): Uint8Array {
@@ -22,4 +25,41 @@ export function seededRng(seed: number): () => number {
     x ^= x << 5; x >>>= 0;
     return x;
   };
+}
+
+/** One end of a test wire: the interface and the device it transmits into. */
+export interface Host {
+  iface: Interface;
+  device: QueueDevice;
+}
+
+export function host(n: number, extra: Partial<InterfaceConfig> = {}): Host {
+  const device = new QueueDevice();
+  const iface = new Interface({
+    device, rng: seededRng(n), hardwareAddr: mac(`02:00:00:00:00:${n.toString(16).padStart(2, '0')}`),
+    addresses: [{ address: ipv4(`10.0.0.${n}`), prefixLen: 24 }], ...extra,
+  });
+  return { iface, device };
+}
+
+/**
+ * Moves frames between hosts on one broadcast segment until the wire is quiet, polling each at `now`.
+ * `filter` may drop or inspect frames in flight. Returns the number of frames carried.
+ */
+export function pump(hosts: Host[], now: number, filter: (frame: Uint8Array, from: Host) => boolean = () => true): number {
+  let carried = 0;
+  for (let round = 0; round < 100; round++) {
+    for (const h of hosts) h.iface.poll(now);
+    let moved = 0;
+    for (const from of hosts) {
+      for (const frame of from.device.drain()) {
+        moved++;
+        if (!filter(frame, from)) continue;
+        for (const to of hosts) if (to !== from) to.iface.receive(frame, now);
+      }
+    }
+    carried += moved;
+    if (moved === 0) return carried;
+  }
+  throw new Error('pump: the wire never went quiet');
 }
