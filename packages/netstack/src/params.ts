@@ -14,8 +14,8 @@ export const ARP_CACHE_SIZE = 512; // resolved neighbours kept; the entry expiri
 export const ARP_ENTRY_TTL_MS = 60_000; // lifetime of a resolved entry before it must be re-learned
 export const ARP_RETRY_INTERVAL_MS = 1_000; // time between ARP requests for one unresolved address
 export const ARP_MAX_REQUESTS = 3; // requests sent for one address before its pending packets are dropped
-export const ARP_PENDING_PER_ADDR = 4; // packets queued per unresolved address; the oldest is dropped (RFC 1122 2.3.2.2)
-export const ARP_PENDING_ADDRS = 64; // unresolved addresses tracked at once; new ones are refused when full
+export const ARP_PENDING_PER_ADDR = 64; // frames queued per unresolved address (a 64 KiB datagram is 45 fragments); oldest dropped (RFC 1122 2.3.2.2)
+export const ARP_PENDING_ADDRS = 32; // unresolved addresses tracked at once; new ones are refused when full
 
 // --- IPv4 fragment reassembly (RFC 791 3.2, RFC 815) ---
 export const REASM_MAX_DATAGRAMS = 16; // datagrams being reassembled at once; the oldest is evicted when full
