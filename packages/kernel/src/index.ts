@@ -1,0 +1,12 @@
+// @cosix/kernel: the table of contents. Userland may use only the ABI entry point (kernel/abi), never this.
+export { Kernel, type KernelOptions, type KernelStats } from './kernel.js';
+export { bootKernel, spawnProgram, initCaps, loadBootfsFiles, BOOTFS_DIR, type Capability } from './boot.js';
+export { Bootfs, loadImage, JS_IMAGE_MAGIC } from './bootfs.js';
+export { RIGHTSETS, type RightSet } from './rightsets.js';
+export { createPipe, PipeEnd } from './pipe.js';
+export { createSocketPair, UnixSocket } from './unixsock.js';
+export { ConsoleDevice } from './chardev.js';
+export { procfsRoot, kernelStats } from './procfs.js';
+export { TreeDir } from './vfs.js';
+export type { Process, ExitStatus, Image } from './proc.js';
+export * as params from './params.js';

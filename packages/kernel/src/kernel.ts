@@ -1,0 +1,286 @@
+// The kernel: the process table, the worker pool threads run on, and the service loop that answers
+// syscalls. It lives on the Node.js main thread; everything here is called only on that thread.
+//
+// Service loop. Every live thread has one Atomics.waitAsync armed on its CB's DOORBELL word. A thread that
+// issues a syscall stores REQUEST and rings the doorbell, unless the kernel is spinning on it (KSPIN=1).
+// When a doorbell resolves, the kernel serves that thread and then spins for a short, adaptive window over
+// the threads that made syscalls recently ("hot" threads), because a thread that just made a syscall tends
+// to make another within a microsecond. When the window passes empty it clears KSPIN on each hot thread and
+// re-reads its STATE (abi/control.ts explains why that closes the race), then returns to the event loop.
+import { Piscina } from 'piscina';
+import { pino, type Logger } from 'pino';
+import { TimerQueue, monotonicNs, realtimeNs, type SerialPort } from '@cosix/hw';
+import { CB, E, SIG } from './abi/index.js';
+import { Bootfs } from './bootfs.js';
+import * as P from './params.js';
+import { Process, ProcessObject, type ExitStatus, type Image } from './proc.js';
+import { HANDLERS } from './syscalls/index.js';
+import { BLOCKED, NO_REPLY, Thread } from './thread.js';
+import { Scheduler } from './wait.js';
+import type { ThreadTask, TaskResult } from './runtime/task.js';
+import { availableParallelism } from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
+
+export interface KernelOptions {
+  bootfs?: Bootfs;
+  serial?: SerialPort;
+  logger?: Logger;
+  minWorkers?: number;
+}
+
+export interface KernelStats {
+  processes: number; threads: number; objects: number; workersBusy: number; syscalls: number;
+  spawned: number; threadsStarted: number; workersTerminated: number;
+}
+
+export class Kernel {
+  readonly timers = new TimerQueue();
+  readonly sched: Scheduler;
+  readonly pool: Piscina;
+  readonly log: Logger;
+  readonly bootfs: Bootfs;
+  readonly serial: SerialPort | undefined;
+  readonly stats: KernelStats = {
+    processes: 0, threads: 0, objects: 0, workersBusy: 0, syscalls: 0, spawned: 0, threadsStarted: 0,
+    workersTerminated: 0,
+  };
+  readonly procs = new Set<Process>();
+  private readonly tasks = new Set<Promise<unknown>>();
+  private nextPid = 1;
+  private nextTid = 1;
+  private hot = new Set<Thread>();
+  private spinning = false;
+  private spinUs: number = P.KSPIN_MAX_US;
+  private drainQueued = false;
+  private closed = false;
+  readonly ncpus = availableParallelism();
+
+  constructor(opts: KernelOptions = {}) {
+    this.log = opts.logger ?? pino({ level: process.env.COSIX_LOG ?? 'warn' }, pino.destination(2));
+    this.bootfs = opts.bootfs ?? new Bootfs(this, new Map());
+    this.serial = opts.serial;
+    this.sched = new Scheduler(this.timers, () => this.queueDrain());
+    this.pool = new Piscina({
+      filename: new URL('./runtime/worker.js', import.meta.url).href,
+      minThreads: opts.minWorkers ?? P.POOL_MIN_WORKERS,
+      maxThreads: P.POOL_MAX_WORKERS,
+      idleTimeout: P.POOL_IDLE_MS,
+      concurrentTasksPerWorker: 1,
+    });
+  }
+
+  monotonic(): bigint { return monotonicNs(); }
+  realtime(): bigint { return realtimeNs(); }
+
+  // ---- processes -------------------------------------------------------------------------------------
+
+  /** Creates an empty process (no threads yet). */
+  newProcess(name: string, coreBytes = P.CORE_BYTES): Process | number {
+    if (this.procs.size >= P.MAX_PROCS) return E.AGAIN;
+    const p = new Process(this, this.nextPid++, name, coreBytes);
+    this.procs.add(p);
+    return p;
+  }
+
+  /** Starts `image` as the program of `proc` (its memory and threads must be fresh). */
+  startProgram(proc: Process, image: Image, argdata: Uint8Array): number {
+    proc.image = image;
+    if (proc.setupArgs(argdata, this.ncpus) < 0) return E.NOMEM;
+    const t = this.newThread(proc, true);
+    if (typeof t === 'number') return t;
+    this.stats.spawned++;
+    this.runThread(t, { kind: 'main', entry: 0, arg: 0 });
+    return 0;
+  }
+
+  newThread(proc: Process, isMain: boolean, cbAt?: number): Thread | number {
+    if (proc.threads.size >= P.MAX_THREADS_PER_PROC) return E.AGAIN;
+    const cb = cbAt ?? proc.allocCb();
+    if (cb < 0) return E.NOMEM;
+    const tid = this.nextTid;
+    this.nextTid = this.nextTid >= P.MAX_TID ? 1 : this.nextTid + 1;
+    const t = new Thread(proc, tid, cb, isMain);
+    proc.threads.set(tid, t);
+    this.stats.threads++;
+    return t;
+  }
+
+  /** Hands thread `t` to a pool worker. */
+  runThread(t: Thread, start: { kind: 'main' | 'thread' | 'fork'; entry: number; arg: number }): void {
+    const proc = t.proc, image = proc.image!;
+    const task: ThreadTask = {
+      memory: proc.vm.memory, cb: t.cbAddr, auxv: proc.auxv, tid: t.tid, kind: start.kind, entry: start.entry,
+      arg: start.arg, imageId: image.id, imageKind: image.kind, image: image.text, name: image.name,
+      segments: proc.vm.segments.map((s) => ({ start: s.start, len: s.len, sab: s.backing.sab, offset: s.offset })),
+    };
+    const { port1, port2 } = new MessageChannel();
+    port1.unref();
+    t.port = port1;
+    task.port = port2;
+    t.abort = new AbortController();
+    this.stats.threadsStarted++;
+    this.stats.workersBusy++;
+    const run = this.pool.run(task, { signal: t.abort.signal, transferList: [port2] as never }).then(
+      (r: TaskResult) => this.onTaskEnd(t, r),
+      (err: unknown) => this.onTaskEnd(t, { reason: 'aborted', message: String(err) }),
+    );
+    t.task = run;
+    this.tasks.add(run);
+    void run.finally(() => this.tasks.delete(run));
+    this.arm(t);
+  }
+
+  private onTaskEnd(t: Thread, r: TaskResult): void {
+    this.stats.workersBusy--;
+    if (t.killTimer) clearTimeout(t.killTimer);
+    t.port?.close();
+    t.port = undefined;
+    t.killTimer = undefined;
+    if (r.reason === 'aborted') this.stats.workersTerminated++;
+    if (t.dead) return;
+    // The thread ended without the kernel ending it: the image escaped libc's exit path or the runtime failed.
+    this.log.warn({ pid: t.proc.pid, tid: t.tid, reason: r.reason, message: r.message }, 'thread ended unexpectedly');
+    this.terminate(t.proc, { code: 0, signal: SIG.ABRT });
+  }
+
+  /** Called by Thread.kill: unhooks the thread from the process and the service loop. */
+  onThreadKilled(t: Thread): void {
+    const proc = t.proc;
+    proc.exitedCpuNs += t.cpuNs();
+    proc.threads.delete(t.tid);
+    this.stats.threads--;
+    if (t.hot) { t.hot = false; this.hot.delete(t); }
+    if (t.task) {
+      t.killTimer = setTimeout(() => { t.killTimer = undefined; t.abort?.abort(); }, P.KILL_GRACE_MS);
+    }
+  }
+
+  /** Ends `proc`: kills its threads, closes its fds, frees its memory, and reports `status` to pollers. */
+  terminate(proc: Process, status: ExitStatus): void {
+    if (!proc.alive) return;
+    proc.status = status;
+    for (const t of [...proc.threads.values()]) t.kill();
+    proc.fds.closeAll();
+    proc.vm.destroy();
+    proc.terminated.wakeAll();
+    this.log.debug({ pid: proc.pid, name: proc.name, ...status }, 'process terminated');
+    if (!proc.hasHandle) this.reap(proc);
+  }
+
+  /** Forgets a terminated process once nothing can observe its status any more. */
+  reap(proc: Process): void {
+    if (proc.alive || !this.procs.has(proc)) return;
+    this.procs.delete(proc);
+    this.stats.processes--;
+  }
+
+  /** A process fd object for `proc` (marks it as observed). */
+  processObject(proc: Process): ProcessObject {
+    proc.hasHandle = true;
+    return new ProcessObject(this, proc);
+  }
+
+  /** Tells every thread of `proc` about its current shared segments (a mapping was added). */
+  segmentAdded(proc: Process): void {
+    const segs = proc.vm.segments.map((s) => ({ start: s.start, len: s.len, sab: s.backing.sab, offset: s.offset }));
+    for (const t of proc.threads.values()) t.port?.postMessage(segs);
+  }
+
+  // ---- the service loop ------------------------------------------------------------------------------
+
+  private arm(t: Thread): void {
+    if (t.armed || t.dead || this.closed) return;
+    const r = Atomics.waitAsync(t.i32, t.base + CB.DOORBELL, 0);
+    if (!r.async) {
+      // Userland scribbled on DOORBELL. Put it back and look again on the next turn of the event loop.
+      Atomics.store(t.i32, t.base + CB.DOORBELL, 0);
+      setImmediate(() => this.poke(t));
+      return;
+    }
+    t.armed = true;
+    r.value.then(() => { t.armed = false; this.poke(t); });
+  }
+
+  private poke(t: Thread): void {
+    if (t.dead || this.closed) return;
+    this.serve(t);
+    this.arm(t);
+    this.spin();
+  }
+
+  /** Serves `t`'s pending request, if any; true when there was one. */
+  private serve(t: Thread): boolean {
+    if (!t.takeRequest()) return false;
+    this.stats.syscalls++;
+    const h = HANDLERS[t.sysno];
+    let r: number;
+    try {
+      r = h ? h(t) : E.NOSYS;
+    } catch (err) {
+      // A handler threw: a kernel invariant is broken. Fail the call loudly rather than take the system down.
+      this.log.error({ err, sysno: t.sysno, pid: t.proc.pid }, 'syscall handler threw (kernel bug)');
+      r = E.IO;
+    }
+    if (r !== BLOCKED && r !== NO_REPLY) t.complete(r);
+    this.sched.drain();
+    if (!t.dead && !t.inSyscall) this.makeHot(t);
+    return true;
+  }
+
+  private makeHot(t: Thread): void {
+    if (t.hot || this.hot.size >= P.KSPIN_MAX_HOT) return;
+    t.hot = true;
+    Atomics.store(t.i32, t.base + CB.KSPIN, 1);
+    this.hot.add(t);
+  }
+
+  private spin(): void {
+    if (this.spinning) return;
+    this.spinning = true;
+    const sliceEnd = performance.now() + P.KERNEL_SLICE_MS;
+    while (this.hot.size > 0) {
+      let idleSince = performance.now();
+      for (;;) {
+        let found = false;
+        for (const t of this.hot) if (this.serve(t)) found = true;
+        const now = performance.now();
+        if (found) {
+          if (now - idleSince > 0.5e-3) this.spinUs = Math.min(P.KSPIN_MAX_US, this.spinUs * 1.25);
+          idleSince = now;
+          if (now > sliceEnd) { this.spinning = false; setImmediate(() => this.spin()); return; }
+        } else if ((now - idleSince) * 1000 > this.spinUs) break;
+      }
+      this.spinUs = Math.max(P.KSPIN_MIN_US, this.spinUs * 0.75);
+      this.coolDown();
+    }
+    this.spinning = false;
+  }
+
+  /** Stops spinning on every hot thread, serving any request that slipped in (Dekker re-check). */
+  private coolDown(): void {
+    const was = [...this.hot];
+    this.hot.clear();
+    for (const t of was) {
+      t.hot = false;
+      Atomics.store(t.i32, t.base + CB.KSPIN, 0);
+    }
+    for (const t of was) this.serve(t);
+  }
+
+  private queueDrain(): void {
+    if (this.drainQueued) return;
+    this.drainQueued = true;
+    queueMicrotask(() => { this.drainQueued = false; this.sched.drain(); });
+  }
+
+  // ---- shutdown --------------------------------------------------------------------------------------
+
+  /** Kills every process and stops the pool. */
+  async shutdown(): Promise<void> {
+    for (const p of [...this.procs]) this.terminate(p, { code: 0, signal: SIG.KILL });
+    this.closed = true;
+    await Promise.allSettled([...this.tasks]);
+    this.timers.close();
+    await this.pool.destroy();
+  }
+}

@@ -1,0 +1,126 @@
+// A process: an address space, a descriptor table and threads. Processes have no global names; a parent
+// reaches a child only through a process fd (ProcessObject). Called only on the kernel thread.
+import { AT, CB_SIZE, FILETYPE, MPROT, SIG } from './abi/index.js';
+import { FdTable } from './fdtable.js';
+import type { Kernel } from './kernel.js';
+import { Description, KObject, type Readiness } from './object.js';
+import { PAGE_SIZE } from './params.js';
+import { Thread } from './thread.js';
+import { AddressSpace } from './vm.js';
+import { WaitQueue } from './wait.js';
+
+export interface ExitStatus { code: number; signal: number }
+
+/** A loaded program: what the runtime worker evaluates. */
+export interface Image { readonly id: number; readonly kind: 'js' | 'wasm'; readonly text: string; readonly name: string }
+
+export class Process {
+  vm: AddressSpace;
+  readonly fds = new FdTable();
+  readonly threads = new Map<number, Thread>();
+  readonly terminated = new WaitQueue();
+  status: ExitStatus | undefined;
+  image: Image | undefined;
+  auxv = 0;                      // address of the auxv array
+  private cbFree: number[] = [];
+  exitedCpuNs = 0n;              // CPU time of threads that have ended
+  execs = 0;
+  hasHandle = false;             // some process fd refers to it: keep its status until that goes
+
+  constructor(readonly kernel: Kernel, readonly pid: number, readonly name: string, coreBytes: number) {
+    this.vm = new AddressSpace(coreBytes);
+    kernel.stats.processes++;
+  }
+
+  get alive(): boolean { return this.status === undefined; }
+
+  /** Allocates a control block, mapping a fresh CB page when none is free; -1 when memory is full. */
+  allocCb(): number {
+    if (this.cbFree.length === 0) {
+      const page = this.vm.findFreeCore(PAGE_SIZE);
+      if (page < 0) return -1;
+      this.vm.mapCore(page, PAGE_SIZE, MPROT.READ | MPROT.WRITE);
+      for (let a = page + PAGE_SIZE - CB_SIZE; a >= page; a -= CB_SIZE) this.cbFree.push(a);
+    }
+    return this.cbFree.pop()!;
+  }
+
+  freeCb(addr: number): void { this.cbFree.push(addr); }
+
+  /** Gives the process a fresh, empty address space (exec). */
+  resetMemory(coreBytes: number): void {
+    this.vm.destroy();
+    this.vm = new AddressSpace(coreBytes);
+    this.cbFree = [];
+  }
+
+  /**
+   * Makes this (new) process's memory a copy of `parent`'s: core bytes and protections are copied, shared
+   * segments are shared. Only the CB at `keepCb` stays in use; the other threads' CBs become free.
+   */
+  copyMemoryFrom(parent: Process, keepCb: number): void {
+    const src = parent.vm, dst = this.vm;
+    dst.coreU8.set(src.coreU8);
+    dst.prot.set(src.prot);
+    dst.mappedBytes = src.mappedBytes;
+    for (const seg of src.segments) {
+      (seg.object as { ref?: () => void } | undefined)?.ref?.();
+      dst.addSegment({ ...seg, prot: seg.prot.slice() });
+    }
+    this.cbFree = [...parent.cbFree, ...[...parent.threads.values()].map((t) => t.cbAddr).filter((a) => a !== keepCb)];
+    this.auxv = parent.auxv;
+    this.image = parent.image;
+  }
+
+  /** Takes a specific CB address for a thread (fork: the child's thread reuses the forking thread's CB). */
+  claimCb(addr: number): void {
+    this.cbFree = this.cbFree.filter((a) => a !== addr);
+  }
+
+  /** Lays out argdata and auxv in fresh read-only pages; returns the auxv address or -1. */
+  setupArgs(argdata: Uint8Array, ncpus: number): number {
+    const auxvBytes = 8 * 8;
+    const len = Math.ceil((auxvBytes + argdata.length) / PAGE_SIZE) * PAGE_SIZE;
+    const at = this.vm.findFreeCore(len);
+    if (at < 0) return -1;
+    this.vm.mapCore(at, len, MPROT.READ);
+    const dv = this.vm.coreDv;
+    const entries: [number, number][] = [
+      [AT.ARGDATA, at + auxvBytes], [AT.ARGDATALEN, argdata.length], [AT.PAGESZ, PAGE_SIZE], [AT.NCPUS, ncpus],
+      [AT.BASE, 0], [AT.NULL, 0],
+    ];
+    entries.forEach(([k, v], i) => { dv.setUint32(at + 8 * i, k, true); dv.setUint32(at + 8 * i + 4, v, true); });
+    this.vm.coreU8.set(argdata, at + auxvBytes);
+    this.auxv = at;
+    return at;
+  }
+
+  /** CPU time of the whole process so far, ns. */
+  cpuNs(): bigint {
+    let t = this.exitedCpuNs;
+    for (const th of this.threads.values()) t += th.cpuNs();
+    return t;
+  }
+}
+
+/** The object behind a process fd. Closing its last description kills the process (CloudABI proc_fork). */
+export class ProcessObject extends KObject {
+  readonly type = FILETYPE.PROCESS;
+
+  constructor(kernel: Kernel, readonly proc: Process) {
+    super(kernel);
+  }
+
+  override readiness(): Readiness {
+    return { ready: !this.proc.alive, nbytes: 0, hangup: false };
+  }
+
+  override closeDescription(_d: Description): void {
+    // The object may have several descriptions (fd passing); the last reference going is what kills.
+  }
+
+  protected override destroy(): void {
+    if (this.proc.alive) this.kernel.terminate(this.proc, { code: 0, signal: SIG.KILL });
+    this.kernel.reap(this.proc);
+  }
+}

@@ -1,0 +1,161 @@
+// sock_* system calls on UNIX sockets (unixsock.ts holds the mechanism).
+import { E, MPROT, R, RECV_IN, RECV_OUT, RECV_OUT_PEERNAME, RECV_OUT_SOCKNAME, RIFLAGS, SEND_IN, SOCKSTAT, SSFLAGS, SSTATE } from '../abi/index.js';
+import { SOCK_MAX_FDS } from '../params.js';
+import { WOULD_BLOCK, type Ret, type Thread } from '../thread.js';
+import { dropFds, isUnixSocket, type FdCarry, type UnixSocket } from '../unixsock.js';
+import { TreeDir } from '../vfs.js';
+import { checkIovs, gather, readIovs, readStruct, scatter, writeStruct } from './uaccess.js';
+
+const AF_UNIX = 3;
+
+function sock(t: Thread, fd: number, rights: bigint): [UnixSocket, boolean] | number {
+  const r = t.proc.fds.getObj(fd, rights, isUnixSocket, E.NOTSOCK);
+  return typeof r === 'number' ? r : [r[1], r[0].desc.nonblock];
+}
+
+export function sock_recv(t: Thread): Ret {
+  const s = sock(t, t.u32(0), R.FD_READ);
+  if (typeof s === 'number') return s;
+  const [so, nonblock] = s;
+  const ri = readStruct(t, t.u32(1), RECV_IN);
+  if (typeof ri === 'number') return ri;
+  const outPtr = t.u32(2);
+  if (typeof t.proc.vm.resolve(outPtr, RECV_OUT.size, MPROT.WRITE) === 'number') return E.FAULT;
+  const flags = ri.getUint16(16, true);
+  if ((flags & ~(RIFLAGS.PEEK | RIFLAGS.WAITALL)) !== 0) return E.INVAL;
+  const iovs = readIovs(t, ri.getUint32(0, true), ri.getUint32(4, true));
+  if (typeof iovs === 'number') return iovs;
+  const fdsPtr = ri.getUint32(8, true), fdsCap = ri.getUint32(12, true);
+  if (typeof t.proc.vm.resolve(fdsPtr, fdsCap * 4, MPROT.WRITE) === 'number') return E.FAULT;
+  const total = checkIovs(t, iovs, MPROT.WRITE);
+  if (total < 0) return -total;
+  const waitall = (flags & RIFLAGS.WAITALL) !== 0 && so.stream && (flags & RIFLAGS.PEEK) === 0;
+  const got: Uint8Array[] = [];
+  let have = 0, fds: FdCarry[] = [], roflags = 0;
+  return t.tryOrBlock(() => {
+    const r = so.recv(total - have, flags);
+    if (typeof r === 'number') {
+      if (r !== -E.AGAIN) return -r;
+      if (have === 0 && nonblock) return E.AGAIN;
+      if (have === 0 || waitall) return nonblock ? deliver() : WOULD_BLOCK;
+      return deliver();
+    }
+    got.push(r.data); have += r.data.length; roflags |= r.flags;
+    if (r.fds.length) fds = fds.concat(r.fds);
+    if (waitall && have < total && r.data.length > 0 && !nonblock) return WOULD_BLOCK;
+    return deliver();
+  }, () => [so.readQueue]);
+
+  function deliver(): Ret {
+    const data = new Uint8Array(have);
+    let at = 0;
+    for (const g of got) { data.set(g, at); at += g.length; }
+    const e = scatter(t, iovs as never, data);
+    if (e) { dropFds(fds); return e; }
+    const nums: number[] = [];
+    for (const f of fds) {
+      if (nums.length >= fdsCap) { roflags |= 1; f.desc.unref(); continue; }
+      const n = t.proc.fds.install(f.desc, f.base, f.inheriting);
+      f.desc.unref();
+      if (n < 0) roflags |= 1; else nums.push(n);
+    }
+    const fdBytes = new Uint8Array(nums.length * 4);
+    nums.forEach((n, i) => new DataView(fdBytes.buffer).setUint32(i * 4, n, true));
+    t.proc.vm.write(fdsPtr, fdBytes);
+    const out = new DataView(new ArrayBuffer(RECV_OUT.size));
+    out.setUint32(0, have, true); out.setUint32(4, nums.length, true);
+    out.setUint8(RECV_OUT_SOCKNAME, AF_UNIX); out.setUint8(RECV_OUT_PEERNAME, AF_UNIX);
+    out.setUint16(48, roflags, true);
+    return t.proc.vm.write(outPtr, new Uint8Array(out.buffer));
+  }
+}
+
+export function sock_send(t: Thread): Ret {
+  const s = sock(t, t.u32(0), R.FD_WRITE);
+  if (typeof s === 'number') return s;
+  const [so, nonblock] = s;
+  const si = readStruct(t, t.u32(1), SEND_IN);
+  if (typeof si === 'number') return si;
+  const outPtr = t.u32(2);
+  if (typeof t.proc.vm.resolve(outPtr, 4, MPROT.WRITE) === 'number') return E.FAULT;
+  if (si.getUint16(16, true) !== 0) return E.INVAL;
+  const iovs = readIovs(t, si.getUint32(0, true), si.getUint32(4, true));
+  if (typeof iovs === 'number') return iovs;
+  const data = gather(t, iovs);
+  if (typeof data === 'number') return data;
+  const nfds = si.getUint32(12, true);
+  if (nfds > SOCK_MAX_FDS) return E.INVAL;
+  const raw = t.proc.vm.read(si.getUint32(8, true), nfds * 4);
+  if (typeof raw === 'number') return raw;
+  const fds: FdCarry[] = [];
+  for (let i = 0; i < nfds; i++) {
+    const f = t.proc.fds.get(new DataView(raw.buffer).getUint32(i * 4, true), 0n);
+    if (typeof f === 'number') { dropFds(fds); return f; }
+    fds.push({ desc: f.desc.ref(), base: f.base, inheriting: f.inheriting });
+  }
+  let done = 0, pending = fds;
+  return t.tryOrBlock(() => {
+    const n = so.send(data.subarray(done), pending);
+    if (n === -E.AGAIN) {
+      if (nonblock) { if (done === 0) { dropFds(pending); return E.AGAIN; } return sent(); }
+      return WOULD_BLOCK;
+    }
+    if (n < 0) { dropFds(pending); return done ? sent() : -n; }
+    pending = [];
+    done += n;
+    if (done < data.length && !nonblock) return WOULD_BLOCK;
+    return sent();
+  }, () => [so.writeQueue]);
+
+  function sent(): Ret {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, done, true);
+    return t.proc.vm.write(outPtr, b);
+  }
+}
+
+export function sock_shutdown(t: Thread): Ret {
+  const s = sock(t, t.u32(0), R.SOCK_SHUTDOWN);
+  return typeof s === 'number' ? s : s[0].shutdown(t.u32(1));
+}
+
+export function sock_stat_get(t: Thread): Ret {
+  const s = sock(t, t.u32(0), R.SOCK_STAT_GET);
+  if (typeof s === 'number') return s;
+  const fl = t.u32(2);
+  if ((fl & ~SSFLAGS.CLEAR_ERROR) !== 0) return E.INVAL;
+  const so = s[0];
+  const buf = new Uint8Array(SOCKSTAT.size);
+  const dv = new DataView(buf.buffer);
+  dv.setUint8(0, AF_UNIX);
+  dv.setUint8(20, so.connected ? AF_UNIX : 0);
+  dv.setUint16(40, so.error, true);
+  dv.setUint32(44, 0 & SSTATE.ACCEPTCONN, true);
+  if (fl & SSFLAGS.CLEAR_ERROR) so.error = 0;
+  return t.proc.vm.write(t.u32(1), buf);
+}
+
+export function sock_listen(t: Thread): Ret {
+  const s = sock(t, t.u32(0), R.SOCK_LISTEN);
+  if (typeof s === 'number') return s;
+  // Only a socket bound to a name can listen; kernel directories cannot hold socket names.
+  return s[0].connected ? E.INVAL : E.DESTADDRREQ;
+}
+
+export function sock_accept(t: Thread): Ret {
+  const s = sock(t, t.u32(0), R.SOCK_ACCEPT);
+  return typeof s === 'number' ? s : E.INVAL; // not listening: no socket can listen without a name
+}
+
+function nameCall(right: bigint, dirRight: bigint) {
+  return (t: Thread): Ret => {
+    const s = sock(t, t.u32(0), right);
+    if (typeof s === 'number') return s;
+    if (s[0].connected) return E.ISCONN;
+    const d = t.proc.fds.getObj(t.u32(1), dirRight, (o): o is TreeDir => o instanceof TreeDir, E.NOTDIR);
+    return typeof d === 'number' ? d : E.ROFS;
+  };
+}
+
+export const sock_bind = nameCall(R.SOCK_BIND_SOCKET, R.SOCK_BIND_DIRECTORY);
+export const sock_connect = nameCall(R.SOCK_CONNECT_SOCKET, R.SOCK_CONNECT_DIRECTORY);

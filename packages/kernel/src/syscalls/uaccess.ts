@@ -1,0 +1,85 @@
+// Copying syscall arguments in and out of user memory. Each pointer and length is checked against the
+// page table (EFAULT) and each byte is read once: the kernel works on its own copy.
+import { E, IOVEC, MPROT, type Layout, setField } from '../abi/index.js';
+import { decodePath } from '../path.js';
+import { MAX_IO_BYTES, MAX_IOVS } from '../params.js';
+import type { Thread } from '../thread.js';
+
+export interface Iov { addr: number; len: number }
+
+/** Reads an iovec array: EINVAL for too many, EFAULT for a bad array. */
+export function readIovs(t: Thread, ptr: number, n: number): Iov[] | number {
+  if (n > MAX_IOVS) return E.INVAL;
+  const raw = t.proc.vm.read(ptr, n * IOVEC.size);
+  if (typeof raw === 'number') return raw;
+  const dv = new DataView(raw.buffer);
+  const iovs: Iov[] = [];
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const iov = { addr: dv.getUint32(i * 8, true), len: dv.getUint32(i * 8 + 4, true) };
+    total += iov.len;
+    if (total > MAX_IO_BYTES) return E.INVAL;
+    iovs.push(iov);
+  }
+  return iovs;
+}
+
+/** Total length, or EFAULT when some buffer lacks `prot` access. */
+export function checkIovs(t: Thread, iovs: Iov[], prot: number): number {
+  let total = 0;
+  for (const v of iovs) {
+    const r = t.proc.vm.resolve(v.addr, v.len, prot);
+    if (typeof r === 'number') return -r;
+    total += v.len;
+  }
+  return total;
+}
+
+/** Copies the bytes the iovecs describe (for writes). */
+export function gather(t: Thread, iovs: Iov[]): Uint8Array | number {
+  const total = checkIovs(t, iovs, MPROT.READ);
+  if (total < 0) return -total;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const v of iovs) {
+    const b = t.proc.vm.read(v.addr, v.len) as Uint8Array;
+    out.set(b, at);
+    at += v.len;
+  }
+  return out;
+}
+
+/** Writes `data` across the iovecs (already checked writable). */
+export function scatter(t: Thread, iovs: Iov[], data: Uint8Array): number {
+  let at = 0;
+  for (const v of iovs) {
+    if (at >= data.length) break;
+    const n = Math.min(v.len, data.length - at);
+    const e = t.proc.vm.write(v.addr, data.subarray(at, at + n));
+    if (e) return e;
+    at += n;
+  }
+  return 0;
+}
+
+/** Reads and validates a path argument. */
+export function readPath(t: Thread, ptr: number, len: number): string | number {
+  if (len > 65536) return E.NAMETOOLONG;
+  const b = t.proc.vm.read(ptr, len);
+  if (typeof b === 'number') return b;
+  return decodePath(b);
+}
+
+/** Writes a struct: `fields` by name per `l`, zero elsewhere. */
+export function writeStruct(t: Thread, addr: number, l: Layout, fields: Record<string, number | bigint>): number {
+  const buf = new DataView(new ArrayBuffer(l.size));
+  for (const [k, v] of Object.entries(fields)) setField(buf, 0, l, k, v);
+  return t.proc.vm.write(addr, new Uint8Array(buf.buffer));
+}
+
+/** Reads a struct as a DataView over a private copy. */
+export function readStruct(t: Thread, addr: number, l: Layout): DataView | number {
+  const b = t.proc.vm.read(addr, l.size);
+  if (typeof b === 'number') return b;
+  return new DataView(b.buffer);
+}

@@ -1,0 +1,139 @@
+// A thread: a worker running on its process's memory, talking to the kernel through its control block
+// (abi/control.ts has the word-by-word protocol). This file holds the kernel's half of that protocol: reading
+// a request once, completing it (now or after blocking), and killing the thread. Called only on the kernel
+// thread.
+import { CB, STATE } from './abi/index.js';
+import type { Process } from './proc.js';
+import type { Waiter } from './wait.js';
+import type { WaitQueue } from './wait.js';
+import { threadCpuNs } from '@cosix/hw';
+import type { MessagePort } from 'node:worker_threads';
+
+/** Returned by a syscall handler that has blocked; the thread is completed later by its retry. */
+export const BLOCKED = -1;
+/** Returned by an attempt that would block: the caller blocks and tries again on a wake. */
+export const WOULD_BLOCK = -2;
+/** Returned by a handler after which the thread must not be answered (it exited or was replaced). */
+export const NO_REPLY = -3;
+
+export type Ret = number; // an errno (0 = success), BLOCKED or NO_REPLY
+
+export class Thread {
+  readonly i32: Int32Array;
+  readonly base: number;          // index of the CB's first word in i32
+  waiter: Waiter | undefined;     // set while blocked in a syscall
+  inSyscall = false;              // a request has been read and not yet answered
+  dead = false;
+  hot = false;                    // in the kernel's spin set
+  armed = false;                  // a waitAsync on DOORBELL is pending
+  sysno = 0;
+  r0lo = 0; r0hi = 0; r1lo = 0; r1hi = 0;
+  task: Promise<unknown> | undefined;
+  abort: AbortController | undefined;
+  port: MessagePort | undefined;  // kernel end of the channel that carries new shared segments to the worker
+  killTimer: NodeJS.Timeout | undefined;
+  syscalls = 0;                   // served so far (procfs)
+  readonly onKill = new Set<() => void>(); // undo hooks for state outside wait queues (futex waiters)
+
+  constructor(readonly proc: Process, readonly tid: number, readonly cbAddr: number, readonly isMain: boolean) {
+    this.i32 = new Int32Array(proc.vm.core.sab);
+    this.base = cbAddr >> 2;
+    this.i32.fill(0, this.base, this.base + 32);
+    Atomics.store(this.i32, this.base + CB.TID, tid);
+  }
+
+  get kernel() { return this.proc.kernel; }
+
+  /** The n-th argument slot as an unsigned 32-bit number (the low word). */
+  u32(n: number): number { return this.i32[this.base + CB.ARGS + 2 * n] >>> 0; }
+  /** The high word of argument slot n. */
+  hi32(n: number): number { return this.i32[this.base + CB.ARGS + 2 * n + 1] >>> 0; }
+  /** The n-th argument slot as a u64. */
+  u64(n: number): bigint { return (BigInt(this.hi32(n)) << 32n) | BigInt(this.u32(n)); }
+
+  setResult(v0: number | bigint, v1: number | bigint = 0): void {
+    [this.r0lo, this.r0hi] = split(v0);
+    [this.r1lo, this.r1hi] = split(v1);
+  }
+
+  /** Reads the pending request, if there is one. The caller dispatches it. */
+  takeRequest(): boolean {
+    if (this.dead || this.inSyscall) return false;
+    if (Atomics.load(this.i32, this.base + CB.STATE) !== STATE.REQUEST) return false;
+    this.inSyscall = true;
+    this.sysno = this.i32[this.base + CB.SYSNO] >>> 0;
+    this.r0lo = this.r0hi = this.r1lo = this.r1hi = 0;
+    this.syscalls++;
+    return true;
+  }
+
+  /** Answers the current request with `errno` and the results set by setResult. */
+  complete(errno: number): void {
+    if (this.dead || !this.inSyscall) return;
+    const b = this.base, m = this.i32;
+    m[b + CB.ERRNO] = errno;
+    m[b + CB.RESULTS] = this.r0lo; m[b + CB.RESULTS + 1] = this.r0hi;
+    m[b + CB.RESULTS + 2] = this.r1lo; m[b + CB.RESULTS + 3] = this.r1hi;
+    this.inSyscall = false;
+    this.waiter = undefined;
+    // A kill may have raced us to the word: only a REQUEST becomes a RESPONSE.
+    if (Atomics.compareExchange(m, b + CB.STATE, STATE.REQUEST, STATE.RESPONSE) === STATE.REQUEST) {
+      Atomics.notify(m, b + CB.STATE, 1);
+    }
+  }
+
+  /** Blocks the current syscall on `queues` until a wake or deadline; `attempt` then completes or re-blocks. */
+  blockOn(queues: WaitQueue[], deadline: bigint | undefined, attempt: (timedOut: boolean) => Ret): Ret {
+    const sched = this.kernel.sched;
+    const retry = (timedOut: boolean) => {
+      this.waiter = undefined;
+      if (this.dead) return;
+      const r = attempt(timedOut);
+      if (r === WOULD_BLOCK) this.waiter = sched.block(queues, deadline, retry);
+      else if (r !== BLOCKED && r !== NO_REPLY) this.complete(r);
+    };
+    this.waiter = sched.block(queues, deadline, retry);
+    return BLOCKED;
+  }
+
+  /** Tries `attempt` now; if it would block (and may), blocks on `queues` and retries on wakes. */
+  tryOrBlock(attempt: (timedOut: boolean) => Ret, queues: () => WaitQueue[], deadline?: bigint): Ret {
+    const r = attempt(false);
+    if (r !== WOULD_BLOCK) return r;
+    return this.blockOn(queues(), deadline, attempt);
+  }
+
+  /** CPU time this thread has used, in ns (0 when the host cannot tell). */
+  cpuNs(): bigint {
+    const os = this.i32[this.base + CB.OSTID];
+    const now = os ? threadCpuNs(os) : undefined;
+    if (now === undefined) return 0n;
+    const lo = BigInt(this.i32[this.base + CB.CPU0] >>> 0), hi = BigInt(this.i32[this.base + CB.CPU0 + 1] >>> 0);
+    const d = now - ((hi << 32n) | lo);
+    return d > 0n ? d : 0n;
+  }
+
+  /**
+   * Ends the thread: cancels its wait, marks its CB DEAD and wakes it. A thread busy in user code notices at
+   * its next syscall; if it has not finished within KILL_GRACE_MS its worker is terminated.
+   */
+  kill(): void {
+    if (this.dead) return;
+    this.dead = true;
+    if (this.waiter) this.kernel.sched.cancel(this.waiter);
+    this.waiter = undefined;
+    this.inSyscall = false;
+    for (const f of this.onKill) f();
+    this.onKill.clear();
+    Atomics.exchange(this.i32, this.base + CB.STATE, STATE.DEAD);
+    Atomics.notify(this.i32, this.base + CB.STATE);
+    Atomics.notify(this.i32, this.base + CB.DOORBELL);
+    this.kernel.onThreadKilled(this);
+  }
+}
+
+function split(v: number | bigint): [number, number] {
+  if (typeof v === 'number' && v >= 0 && v <= 0xffffffff) return [v | 0, 0];
+  const b = BigInt.asUintN(64, BigInt(v));
+  return [Number(b & 0xffffffffn) | 0, Number(b >> 32n) | 0];
+}

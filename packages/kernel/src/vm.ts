@@ -1,0 +1,194 @@
+// The address space of a process. A process's memory is its "core", one shared WebAssembly.Memory of fixed
+// size whose buffer every thread worker maps (so WebAssembly programs can use it as their linear memory), plus
+// "segments": shared mappings backed by their own SharedArrayBuffer (anonymous shared memory, shared-memory
+// objects), placed at addresses from SEGMENT_BASE up. A userland pointer is a u32 address in that space.
+//
+// The kernel keeps one protection byte per page of the core (0 = unmapped) and per page of each segment.
+// Called only on the kernel thread. Page protections are enforced on every kernel access to user memory;
+// JavaScript userland reads its memory through typed arrays, so protections bind it only through the kernel.
+//
+// Shared memory written here: the core and segment buffers. Their contents belong to userland; the kernel
+// reads them once per syscall argument (copying out) and writes results in place.
+import { E, MPROT } from './abi/index.js';
+import { PAGE_SIZE, SEGMENT_BASE, SEGMENT_LIMIT } from './params.js';
+
+export const MAPPED = 0x80; // protection byte flag: the page is mapped (even with no access rights)
+
+export interface Backing {
+  readonly id: number;               // equal ids mean the same memory
+  readonly sab: SharedArrayBuffer;
+  readonly futexes: Map<number, unknown>; // kernel-managed lock/condvar state by byte offset (futex.ts)
+}
+
+export interface Segment {
+  readonly start: number;            // address of the first byte
+  readonly len: number;              // bytes, a multiple of PAGE_SIZE
+  readonly backing: Backing;
+  readonly offset: number;           // where `start` falls in the backing buffer
+  readonly prot: Uint8Array;         // one byte per page
+  readonly object?: { unref(): void }; // the shared-memory object it maps, kept alive by the mapping
+}
+
+/** A resolved user range: `len` bytes at `off` in `backing`. */
+export interface UserRange { backing: Backing; u8: Uint8Array; off: number; len: number }
+
+let nextBackingId = 1;
+export function newBacking(sab: SharedArrayBuffer): Backing {
+  return { id: nextBackingId++, sab, futexes: new Map() };
+}
+
+export class AddressSpace {
+  readonly memory: WebAssembly.Memory;
+  readonly core: Backing;
+  readonly coreU8: Uint8Array;
+  readonly coreDv: DataView;
+  readonly prot: Uint8Array;          // per core page
+  readonly segments: Segment[] = [];  // sorted by start
+  mappedBytes = 0;
+
+  constructor(readonly coreBytes: number) {
+    const pages = coreBytes / 65536;
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    this.core = newBacking(this.memory.buffer as unknown as SharedArrayBuffer);
+    this.coreU8 = new Uint8Array(this.core.sab);
+    this.coreDv = new DataView(this.core.sab);
+    this.prot = new Uint8Array(coreBytes / PAGE_SIZE);
+  }
+
+  /** Resolves [addr, addr+len) for an access needing `need` (MPROT bits); an errno when it is not allowed. */
+  resolve(addr: number, len: number, need: number): UserRange | number {
+    if (!Number.isInteger(addr) || !Number.isInteger(len) || addr < 0 || len < 0 || addr + len > 0x100000000) return E.FAULT;
+    if (addr + len <= this.coreBytes) {
+      if (!pagesAllow(this.prot, addr, len, need)) return E.FAULT;
+      return { backing: this.core, u8: this.coreU8, off: addr, len };
+    }
+    const seg = this.segmentAt(addr);
+    if (!seg || addr + len > seg.start + seg.len || !pagesAllow(seg.prot, addr - seg.start, len, need)) return E.FAULT;
+    return { backing: seg.backing, u8: new Uint8Array(seg.backing.sab), off: seg.offset + addr - seg.start, len };
+  }
+
+  /** Copies `len` bytes out of user memory (the kernel's single read of them), or an errno. */
+  read(addr: number, len: number): Uint8Array | number {
+    const r = this.resolve(addr, len, MPROT.READ);
+    if (typeof r === 'number') return r;
+    return r.u8.slice(r.off, r.off + len);
+  }
+
+  /** Copies `bytes` into user memory; an errno when the range is not writable. */
+  write(addr: number, bytes: Uint8Array): number {
+    const r = this.resolve(addr, bytes.length, MPROT.WRITE);
+    if (typeof r === 'number') return r;
+    r.u8.set(bytes, r.off);
+    return 0;
+  }
+
+  /** A DataView over a writable/readable user struct, valid until the next mapping change. */
+  view(addr: number, len: number, need: number): DataView | number {
+    const r = this.resolve(addr, len, need);
+    if (typeof r === 'number') return r;
+    return new DataView(r.backing.sab, r.off, len);
+  }
+
+  segmentAt(addr: number): Segment | undefined {
+    for (const s of this.segments) if (addr >= s.start && addr < s.start + s.len) return s;
+    return undefined;
+  }
+
+  /** Marks core pages [addr, addr+len) mapped with `prot`, zero-filled. Caller checked the range. */
+  mapCore(addr: number, len: number, prot: number): void {
+    for (let p = addr / PAGE_SIZE; p < (addr + len) / PAGE_SIZE; p++) {
+      if (!this.prot[p]) this.mappedBytes += PAGE_SIZE;
+      this.prot[p] = MAPPED | prot;
+    }
+    this.coreU8.fill(0, addr, addr + len);
+  }
+
+  /** Finds `len` bytes of unmapped core (first fit, page aligned), or -1. */
+  findFreeCore(len: number): number {
+    const need = len / PAGE_SIZE;
+    let run = 0;
+    for (let p = 1; p < this.prot.length; p++) {
+      run = this.prot[p] ? 0 : run + 1;
+      if (run === need) return (p - need + 1) * PAGE_SIZE;
+    }
+    return -1;
+  }
+
+  /** Finds a free address range for a segment of `len` bytes, or -1. */
+  findFreeSegmentRange(len: number): number {
+    let at = Math.max(SEGMENT_BASE, this.coreBytes);
+    for (const s of this.segments) {
+      if (s.start - at >= len) break;
+      at = Math.max(at, s.start + s.len);
+    }
+    return at + len <= SEGMENT_LIMIT ? at : -1;
+  }
+
+  addSegment(seg: Segment): void {
+    this.segments.push(seg);
+    this.segments.sort((a, b) => a.start - b.start);
+    this.mappedBytes += seg.len;
+  }
+
+  /** Unmaps [addr, addr+len): core pages become unmapped, segments lose pages (and go when empty). */
+  unmap(addr: number, len: number): void {
+    const coreEnd = Math.min(addr + len, this.coreBytes);
+    for (let p = addr / PAGE_SIZE; p < coreEnd / PAGE_SIZE; p++) {
+      if (this.prot[p]) this.mappedBytes -= PAGE_SIZE;
+      this.prot[p] = 0;
+    }
+    for (const s of [...this.segments]) {
+      const lo = Math.max(addr, s.start), hi = Math.min(addr + len, s.start + s.len);
+      for (let p = (lo - s.start) / PAGE_SIZE; p < (hi - s.start) / PAGE_SIZE; p++) {
+        if (s.prot[p]) this.mappedBytes -= PAGE_SIZE;
+        s.prot[p] = 0;
+      }
+      if (s.prot.every((b) => b === 0)) this.dropSegment(s);
+    }
+  }
+
+  /** Sets protections on [addr, addr+len); every page must be mapped (ENOMEM otherwise). */
+  protect(addr: number, len: number, prot: number): number {
+    if (!this.allMapped(addr, len)) return E.NOMEM;
+    this.forEachProt(addr, len, (arr, i) => { arr[i] = MAPPED | prot; });
+    return 0;
+  }
+
+  /** True when every page of [addr, addr+len) is mapped. */
+  allMapped(addr: number, len: number): boolean {
+    let ok = true;
+    this.forEachProt(addr, len, (arr, i) => { if (!arr[i]) ok = false; }, () => { ok = false; });
+    return ok;
+  }
+
+  private forEachProt(addr: number, len: number, fn: (arr: Uint8Array, i: number) => void, hole?: () => void): void {
+    for (let a = addr; a < addr + len; a += PAGE_SIZE) {
+      if (a < this.coreBytes) { fn(this.prot, a / PAGE_SIZE); continue; }
+      const s = this.segmentAt(a);
+      if (s) fn(s.prot, (a - s.start) / PAGE_SIZE);
+      else hole?.();
+    }
+  }
+
+  private dropSegment(s: Segment): void {
+    this.segments.splice(this.segments.indexOf(s), 1);
+    s.object?.unref();
+  }
+
+  /** Releases every segment (process teardown). */
+  destroy(): void {
+    for (const s of [...this.segments]) this.dropSegment(s);
+    this.prot.fill(0);
+    this.mappedBytes = 0;
+  }
+}
+
+function pagesAllow(prot: Uint8Array, off: number, len: number, need: number): boolean {
+  if (len === 0) return off / PAGE_SIZE < prot.length + 1;
+  const first = Math.floor(off / PAGE_SIZE), last = Math.floor((off + len - 1) / PAGE_SIZE);
+  for (let p = first; p <= last; p++) {
+    const b = prot[p];
+    if (!(b & MAPPED) || (b & need) !== need) return false;
+  }
+  return true;
+}

@@ -1,0 +1,99 @@
+// The userspace half of the syscall path (see @cosix/kernel/abi control.ts for the protocol, word by word).
+// `call` blocks the thread (Atomics.wait) after an adaptive spin; `callAsync` awaits with Atomics.waitAsync
+// so a daemon's event loop stays free. One control block serves one request at a time: async calls queue.
+import { CB, STATE, E } from '@cosix/kernel/abi';
+
+/** Thrown through userland when the kernel has ended this thread or process; the runtime catches it. */
+export class ThreadGone extends Error {
+  readonly cosixExit = true;
+  constructor() { super('thread ended by the kernel'); }
+}
+
+const SPIN_MIN = 64, SPIN_MAX = 1 << 16;
+
+export class Sys {
+  readonly i32: Int32Array;
+  private readonly b: number;
+  private spin = 4096;
+  private asyncTail: Promise<unknown> = Promise.resolve();
+  errno = 0;
+
+  constructor(buffer: SharedArrayBuffer, cb: number) {
+    this.i32 = new Int32Array(buffer);
+    this.b = cb >> 2;
+  }
+
+  get tid(): number { return this.i32[this.b + CB.TID]; }
+
+  /** Writes argument slot `i`: a u32, a safe integer (u64 or negative i64) or a bigint. */
+  arg(i: number, v: number | bigint): void {
+    const at = this.b + CB.ARGS + 2 * i;
+    if (typeof v === 'number' && v >= 0 && v <= 0xffffffff) { this.i32[at] = v; this.i32[at + 1] = 0; return; }
+    const x = BigInt.asUintN(64, BigInt(v));
+    this.i32[at] = Number(x & 0xffffffffn) | 0;
+    this.i32[at + 1] = Number(x >> 32n) | 0;
+  }
+
+  private post(n: number): void {
+    const m = this.i32, b = this.b;
+    m[b + CB.SYSNO] = n;
+    if (Atomics.compareExchange(m, b + CB.STATE, STATE.IDLE, STATE.REQUEST) !== STATE.IDLE) throw new ThreadGone();
+    if (Atomics.load(m, b + CB.KSPIN) === 0) Atomics.notify(m, b + CB.DOORBELL, 1);
+  }
+
+  private finish(): number {
+    const m = this.i32, b = this.b;
+    if (Atomics.compareExchange(m, b + CB.STATE, STATE.RESPONSE, STATE.IDLE) !== STATE.RESPONSE) throw new ThreadGone();
+    return (this.errno = m[b + CB.ERRNO]);
+  }
+
+  /** Issues syscall `n` with the argument slots already written (or given here as u32s); returns errno. */
+  call(n: number, ...args: (number | bigint)[]): number {
+    for (let i = 0; i < args.length; i++) this.arg(i, args[i]);
+    this.post(n);
+    const m = this.i32, s = this.b + CB.STATE;
+    let i = 0;
+    for (; i < this.spin; i++) if (Atomics.load(m, s) !== STATE.REQUEST) break;
+    if (i === this.spin) {
+      Atomics.wait(m, s, STATE.REQUEST);
+      this.spin = Math.max(SPIN_MIN, this.spin >> 1);
+    } else if (i > this.spin >> 1) this.spin = Math.min(SPIN_MAX, this.spin << 1);
+    return this.finish();
+  }
+
+  /** Like call, but waits without blocking the thread's event loop. Calls are served in order. */
+  callAsync(n: number, ...args: (number | bigint)[]): Promise<number> {
+    const run = async () => {
+      for (let i = 0; i < args.length; i++) this.arg(i, args[i]);
+      this.post(n);
+      const m = this.i32, s = this.b + CB.STATE;
+      while (Atomics.load(m, s) === STATE.REQUEST) {
+        const w = Atomics.waitAsync(m, s, STATE.REQUEST);
+        if (w.async) await w.value;
+      }
+      return this.finish();
+    };
+    const p = this.asyncTail.then(run, run);
+    this.asyncTail = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Result slot `i` as a u32 (low word). */
+  r(i: number): number { return this.i32[this.b + CB.RESULTS + 2 * i] >>> 0; }
+  /** Result slot `i` as a u64. */
+  r64(i: number): bigint {
+    const at = this.b + CB.RESULTS + 2 * i;
+    return (BigInt(this.i32[at + 1] >>> 0) << 32n) | BigInt(this.i32[at] >>> 0);
+  }
+  /** Completes a syscall answered before this thread ran (a fork child's copy of proc_fork's answer). */
+  completeInherited(): number { return this.finish(); }
+
+  /** Argument slot `i` as written (fork continuations read their record from here). */
+  argSlot(i: number): number { return this.i32[this.b + CB.ARGS + 2 * i] >>> 0; }
+}
+
+export class Errno extends Error {
+  constructor(readonly code: number, readonly call: string) {
+    super(`${call}: E${Object.keys(E).find((k) => (E as Record<string, number>)[k] === code) ?? code}`);
+  }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Links every userland program with libc into a Cosix image (an esbuild bundle with the image header) in
+// build/bootfs/. Programs: userland/*.ts (system programs) and test/programs/*.ts (self-tests).
+// The bundle targets a bare ECMAScript context: importing a Node.js builtin fails the build.
+import { build } from 'esbuild';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+
+const root = resolve(new URL('..', import.meta.url).pathname);
+const out = join(root, 'build/bootfs');
+const dirs = ['userland', 'test/programs'].map((d) => join(root, d));
+const MAGIC = '//!cosix-image js\n';
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const programs = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => join(d, f)));
+await Promise.all(programs.map(async (file) => {
+  const name = basename(file, '.ts');
+  await build({
+    stdin: {
+      contents: `import * as prog from ${JSON.stringify(file)};\nimport { start as crt0 } from '@cosix/libc';\nexport function start(boot) { return crt0(boot, prog); }\n`,
+      resolveDir: root, loader: 'js', sourcefile: `${name}-crt0.js`,
+    },
+    bundle: true, format: 'iife', globalName: '__cosix_image', platform: 'neutral', target: 'es2022',
+    mainFields: ['module', 'main'], conditions: ['import'], banner: { js: MAGIC.trimEnd() },
+    outfile: join(out, `${name}.js`), logLevel: 'warning', legalComments: 'none',
+  });
+}));
+console.log(`userland: ${programs.length} programs -> build/bootfs`);
