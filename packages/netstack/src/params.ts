@@ -9,6 +9,10 @@ export const DEFAULT_TTL = 64; // TTL of datagrams we originate (RFC 1700 recomm
 export const LOOPBACK_MTU = 65535; // IP MTU of the loopback interface
 export const LOCAL_QUEUE_MAX = 256; // datagrams an interface may hold addressed to itself, before poll() drains them
 
+// --- ICMP (RFC 1122 3.2.2: the rate of error messages SHOULD be limited) ---
+export const ICMP_ERROR_BURST = 10; // ICMP errors sendable back to back (token bucket depth)
+export const ICMP_ERROR_INTERVAL_MS = 100; // one more ICMP error token every this many ms
+
 // --- ARP (RFC 826, RFC 1122 2.3.2) ---
 export const ARP_CACHE_SIZE = 512; // resolved neighbours kept; the entry expiring soonest is evicted when full
 export const ARP_ENTRY_TTL_MS = 60_000; // lifetime of a resolved entry before it must be re-learned

@@ -3,6 +3,7 @@
  * through the socket set, and the replies a host owes when nobody listens: ICMP port unreachable for UDP
  * (RFC 1122 4.1.3.1) and RST for TCP (RFC 9293 3.10.7.1).
  */
+import { ICMP_ERROR_BURST, ICMP_ERROR_INTERVAL_MS } from '../params.js';
 import type { TransportError, TransportProtocol } from '../socket/set.js';
 import type { Ipv4Address } from '../wire/address.js';
 import { IcmpRepr, UnreachableCode } from '../wire/icmp.js';
@@ -16,6 +17,21 @@ export interface IngressHooks {
   iface: Interface;
   onIcmp: InterfaceConfig['onIcmp'];
   drop(reason: string): void;
+  /** Token bucket limiting ICMP errors (RFC 1122 3.2.2). */
+  errorTokens: { tokens: number; refilledAt: number };
+}
+
+/** Takes one ICMP error token, refilling one per ICMP_ERROR_INTERVAL_MS up to ICMP_ERROR_BURST. */
+function takeErrorToken(h: IngressHooks, now: number): boolean {
+  const b = h.errorTokens;
+  const earned = Math.floor((now - b.refilledAt) / ICMP_ERROR_INTERVAL_MS);
+  if (earned > 0) {
+    b.tokens = Math.min(ICMP_ERROR_BURST, b.tokens + earned);
+    b.refilledAt += earned * ICMP_ERROR_INTERVAL_MS;
+  }
+  if (b.tokens === 0) return false;
+  b.tokens--;
+  return true;
 }
 
 function metaOf(ip: Ipv4Repr): { src: Ipv4Address; dst: Ipv4Address; ttl: number; dscpEcn: number } {
@@ -65,6 +81,7 @@ export function sendIcmpError(
   payloadLen = orig.payload.length,
 ): void {
   if (!mayReportError(orig)) return;
+  if (!takeErrorToken(h, now)) return h.drop('icmp-rate-limited');
   const data = quoteDatagram(orig, payloadLen);
   const repr: IcmpRepr = type === 'destUnreachable' ? { type, code, nextHopMtu: 0, data } : { type, code, data };
   h.iface.sendIcmp(orig.src, repr, now, orig.dst);

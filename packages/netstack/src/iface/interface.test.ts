@@ -164,6 +164,19 @@ describe('iface/interface', () => {
       expect(a.iface.stats.rxFrames).to.equal(0);
     });
 
+    it('rate-limits ICMP errors with a token bucket (RFC 1122 3.2.2)', () => {
+      const { h: a, seen } = icmpLog(1);
+      const b = host(2);
+      const tx = udpOn(a, 5000);
+      for (let i = 0; i < 15; i++) tx.sendTo(text('x'), { addr: B, port: 9 });
+      pump([a, b], 0);
+      expect(seen).to.have.length(10);
+      expect(b.iface.stats.drops['icmp-rate-limited']).to.equal(5);
+      for (let i = 0; i < 5; i++) tx.sendTo(text('x'), { addr: B, port: 9 });
+      pump([a, b], 300); // three tokens earned
+      expect(seen).to.have.length(13);
+    });
+
     it('sends protocol unreachable for an unknown transport', () => {
       const { h: a, seen } = icmpLog(1);
       const b = host(2);
@@ -288,7 +301,38 @@ describe('iface/interface', () => {
     });
   });
 
+  describe('timers', () => {
+    it('pollAt reports the next ARP retry and reassembly timeout', () => {
+      const a = host(1, { reassembly: { timeoutMs: 700 } });
+      expect(a.iface.pollAt(0)).to.equal(null);
+      a.iface.sendIcmp(ipv4('10.0.0.9'), { type: 'echoRequest', ident: 1, seqNo: 1, data: text('x') }, 10);
+      expect(a.iface.pollAt(10)).to.equal(1010);
+      const frag = ipv4Repr({ src: B, dst: A, protocol: IpProtocol.Udp, moreFragments: true, payload: new Uint8Array(8) });
+      const bytes = new Uint8Array(Ipv4Repr.bufferLen(frag) + 14);
+      Ipv4Repr.emit(frag, bytes.subarray(14));
+      EthernetRepr.emit({ dst: a.iface.hardwareAddr, src: 5, ethertype: EthernetType.Ipv4, payload: bytes.subarray(14) }, bytes);
+      a.iface.receive(bytes, 20);
+      expect(a.iface.pollAt(20)).to.equal(720);
+    });
+  });
+
   describe('untrusted frames', () => {
+    it('drops datagrams from broadcast sources and for other hosts (RFC 1122 3.2.1.3, 3.3.4)', () => {
+      const b = host(2);
+      const send = (src: number, dst: number): void => {
+        const ip = ipv4Repr({ src, dst, protocol: IpProtocol.Udp, payload: new Uint8Array(8) });
+        const f = new Uint8Array(14 + Ipv4Repr.bufferLen(ip));
+        Ipv4Repr.emit(ip, f.subarray(14));
+        EthernetRepr.emit({ dst: b.iface.hardwareAddr, src: 5, ethertype: EthernetType.Ipv4, payload: f.subarray(14) }, f);
+        b.iface.receive(f, 0);
+      };
+      send(ipv4('10.0.0.255'), B);
+      send(ipv4('224.0.0.1'), B);
+      send(A, ipv4('10.0.0.3'));
+      expect(b.iface.stats.drops).to.deep.equal({ 'bad-source': 2, 'not-our-address': 1 });
+      expect(b.device.pending).to.equal(0);
+    });
+
     it('drops malformed frames, counting why, and never throws', () => {
       const b = host(2);
       b.iface.receive(new Uint8Array(10), 0);

@@ -7,10 +7,12 @@
  *                        runs ARP and reassembly timers, and lets every socket dispatch
  *   pollAt(now)          when poll() next has timer work (null: only when new input arrives)
  * Output goes to device.transmit(). Randomness (IP identification, ephemeral ports) comes from `rng`.
+ * send() and sendDatagram() take no time argument: ARP bookkeeping uses the `now` of the latest
+ * receive(), poll() or sendIcmp() call.
  *
  * A host, not a router (RFC 1122 3.3.1): datagrams for addresses that are not ours are dropped.
  */
-import { DEFAULT_MTU, DEFAULT_TTL, LOCAL_QUEUE_MAX } from '../params.js';
+import { DEFAULT_MTU, DEFAULT_TTL, ICMP_ERROR_BURST, LOCAL_QUEUE_MAX } from '../params.js';
 import {
   ETHERNET_BROADCAST, type EthernetAddress, IPV4_BROADCAST, type Ipv4Address, type Ipv4Cidr, inSubnet,
   isMulticastIpv4, isMulticastMac, subnetBroadcast,
@@ -81,7 +83,10 @@ export class Interface implements Egress {
     this.addrs = [...(cfg.addresses ?? [])];
     if (cfg.gateway) this.routes.setDefaultGateway(cfg.gateway);
     this.ident = cfg.rng() & 0xffff;
-    this.hooks = { iface: this, onIcmp: cfg.onIcmp, drop: (reason) => this.drop(reason) };
+    this.hooks = {
+      iface: this, onIcmp: cfg.onIcmp, drop: (reason) => this.drop(reason),
+      errorTokens: { tokens: ICMP_ERROR_BURST, refilledAt: 0 },
+    };
   }
 
   // --- addresses ---

@@ -155,13 +155,11 @@ function applyOption(repr: DhcpRepr, code: number, data: Uint8Array): boolean {
 }
 
 function emptyRepr(p: DhcpPacket): DhcpRepr {
-  return {
+  return dhcpRepr({
     messageType: DhcpMessageType.Discover, transactionId: p.transactionId, secs: p.secs, broadcast: p.broadcast,
     clientHwAddr: p.clientHwAddr, clientIp: p.clientIp, yourIp: p.yourIp, serverIp: p.serverIp,
-    relayAgentIp: p.relayAgentIp, subnetMask: null, routers: [], dnsServers: [], leaseTime: null,
-    renewalTime: null, rebindingTime: null, serverIdentifier: null, requestedIp: null, parameterRequestList: [],
-    clientIdentifier: null, maxMessageSize: null,
-  };
+    relayAgentIp: p.relayAgentIp,
+  });
 }
 
 /** BOOTREQUEST for messages a client sends, BOOTREPLY for a server's (RFC 2131 3.1, 3.2). */
