@@ -44,4 +44,3 @@ export const DHCP_REQUEST_RETRIES = 4; // REQUESTs sent in REQUESTING before res
 export const DHCP_MIN_RENEW_RETRY_MS = 60_000; // floor on RENEWING/REBINDING retransmission (RFC 2131 4.4.5)
 export const DHCP_RESTART_DELAY_MS = 10_000; // pause in INIT after a NAK before DISCOVER (RFC 2131 3.1 step 5)
 export const DHCP_DEFAULT_LEASE_S = 3600; // lease assumed when an ACK carries no lease time
-export const DHCP_MAX_OPTIONS_LEN = 312; // options bytes we emit at most (RFC 2131 2: 576-byte minimum message)

@@ -9,7 +9,7 @@ import {
   ARP_CACHE_SIZE, ARP_ENTRY_TTL_MS, ARP_MAX_REQUESTS, ARP_PENDING_ADDRS, ARP_PENDING_PER_ADDR, ARP_RETRY_INTERVAL_MS,
 } from '../params.js';
 import { type EthernetAddress, type Ipv4Address, writeMac } from '../wire/address.js';
-import { viewOf } from '../wire/result.js';
+import { viewOf } from '../wire/bytes.js';
 
 export interface ArpLimits {
   cacheSize: number;

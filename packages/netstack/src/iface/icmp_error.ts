@@ -6,7 +6,7 @@
 import { IPV4_BROADCAST, type Ipv4Address, isMulticastIpv4 } from '../wire/address.js';
 import { IcmpType } from '../wire/icmp.js';
 import { IpProtocol, Ipv4Packet, Ipv4Repr } from '../wire/ipv4.js';
-import { viewOf } from '../wire/result.js';
+import { viewOf } from '../wire/bytes.js';
 
 /** Bytes of the invoking datagram's data an error quotes (RFC 792 "64 bits of Data Datagram"). */
 export const ICMP_QUOTE_DATA_LEN = 8;

@@ -4,7 +4,8 @@
  */
 import { type EthernetAddress, type Ipv4Address, readMac, writeMac } from './address.js';
 import { EthernetType } from './ethernet.js';
-import { type Result, err, ok, viewOf } from './result.js';
+import { type Result, err, ok } from './result.js';
+import { viewOf } from './bytes.js';
 
 export const ArpOperation = { Request: 1, Reply: 2 } as const;
 export type ArpOperation = (typeof ArpOperation)[keyof typeof ArpOperation];

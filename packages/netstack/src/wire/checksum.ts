@@ -4,13 +4,15 @@
  */
 import type { Ipv4Address } from './address.js';
 
-/** Adds `data` to the running 32-bit accumulator `acc` (not folded). */
+/**
+ * Adds `data` to the running accumulator `acc` (not folded). RFC 1071 2(B): carries may be deferred;
+ * a double is exact to 2^53, far beyond 65535 words of 0xffff, so they are folded once at the end.
+ */
 export function sum(data: Uint8Array, acc = 0): number {
   const n = data.length & ~1;
   for (let i = 0; i < n; i += 2) acc += (data[i]! << 8) | data[i + 1]!;
   if (data.length & 1) acc += data[data.length - 1]! << 8;
-  // RFC 1071 2(B): carries may be deferred; fold now and then so the number stays exact.
-  return acc > 0x3fffffff ? fold(acc) : acc;
+  return acc;
 }
 
 /** Folds carries back into the low 16 bits (RFC 1071 4.1). */

@@ -3,7 +3,8 @@
  * Option overload (RFC 2132 9.3, options in sname/file) is not supported: such options are ignored.
  */
 import { type EthernetAddress, type Ipv4Address, readMac, writeMac } from './address.js';
-import { type Result, err, ok, viewOf } from './result.js';
+import { type Result, err, ok } from './result.js';
+import { viewOf } from './bytes.js';
 
 export const DHCP_SERVER_PORT = 67;
 export const DHCP_CLIENT_PORT = 68;

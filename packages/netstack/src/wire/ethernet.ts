@@ -3,7 +3,8 @@
  * the NIC strips it on receive and appends it on transmit.
  */
 import { type EthernetAddress, readMac, writeMac } from './address.js';
-import { type Result, err, ok, viewOf } from './result.js';
+import { type Result, err, ok } from './result.js';
+import { copyPayload, viewOf } from './bytes.js';
 
 export const EthernetType = { Ipv4: 0x0800, Arp: 0x0806, Ipv6: 0x86dd } as const;
 
@@ -61,9 +62,3 @@ export const EthernetRepr = {
     copyPayload(bytes, F.PAYLOAD, repr.payload);
   },
 };
-
-/** Copies `payload` to `bytes[offset..]` unless it already lies there (layers emitted in place). */
-export function copyPayload(bytes: Uint8Array, offset: number, payload: Uint8Array): void {
-  if (payload.buffer === bytes.buffer && payload.byteOffset === bytes.byteOffset + offset) return;
-  bytes.set(payload, offset);
-}

@@ -2,8 +2,8 @@
  * ICMPv4 (RFC 792): echo request/reply, destination unreachable, time exceeded.
  */
 import { checksum, verifies } from './checksum.js';
-import { copyPayload } from './ethernet.js';
-import { type Result, err, ok, viewOf } from './result.js';
+import { type Result, err, ok } from './result.js';
+import { copyPayload, viewOf } from './bytes.js';
 
 export const IcmpType = { EchoReply: 0, DestUnreachable: 3, EchoRequest: 8, TimeExceeded: 11 } as const;
 

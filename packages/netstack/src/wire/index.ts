@@ -17,6 +17,7 @@
  * lies at its destination, so a frame can be built in place from the innermost layer outwards.
  */
 export * from './result.js';
+export * from './bytes.js';
 export * from './address.js';
 export * from './checksum.js';
 export * from './ethernet.js';

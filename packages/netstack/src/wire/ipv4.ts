@@ -3,8 +3,8 @@
  */
 import type { Ipv4Address } from './address.js';
 import { checksum, verifies } from './checksum.js';
-import { copyPayload } from './ethernet.js';
-import { type Result, err, ok, viewOf } from './result.js';
+import { type Result, err, ok } from './result.js';
+import { copyPayload, viewOf } from './bytes.js';
 import { DEFAULT_TTL } from '../params.js';
 
 export const IpProtocol = { Icmp: 1, Tcp: 6, Udp: 17 } as const;

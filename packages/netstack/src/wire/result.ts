@@ -17,8 +17,3 @@ export function ok<T>(value: T): Result<T> {
 export function err<T>(error: WireError): Result<T> {
   return { ok: false, error };
 }
-
-/** A DataView covering exactly `bytes` (which may be a subarray of a larger buffer). */
-export function viewOf(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}

@@ -5,9 +5,9 @@
  */
 import type { Ipv4Address } from './address.js';
 import { checksum, pseudoHeaderSum, verifies } from './checksum.js';
-import { copyPayload } from './ethernet.js';
 import { IpProtocol } from './ipv4.js';
-import { type Result, err, ok, viewOf } from './result.js';
+import { type Result, err, ok } from './result.js';
+import { copyPayload, viewOf } from './bytes.js';
 
 const F = { SRC_PORT: 0, DST_PORT: 2, SEQ: 4, ACK: 8, FLAGS: 12, WINDOW: 14, CHECKSUM: 16, URGENT: 18, OPTIONS: 20 } as const;
 export const TCP_HEADER_LEN = F.OPTIONS;

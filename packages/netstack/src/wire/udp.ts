@@ -3,9 +3,9 @@
  */
 import type { Ipv4Address } from './address.js';
 import { checksum, pseudoHeaderSum, verifies } from './checksum.js';
-import { copyPayload } from './ethernet.js';
 import { IpProtocol } from './ipv4.js';
-import { type Result, err, ok, viewOf } from './result.js';
+import { type Result, err, ok } from './result.js';
+import { copyPayload, viewOf } from './bytes.js';
 
 const F = { SRC_PORT: 0, DST_PORT: 2, LENGTH: 4, CHECKSUM: 6, PAYLOAD: 8 } as const;
 export const UDP_HEADER_LEN = F.PAYLOAD;
