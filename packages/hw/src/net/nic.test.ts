@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Worker } from 'node:worker_threads';
 import { Nic, NicIcr, NicReg, NicDesc, NicDescStatus, NIC_ICR_ALL, NIC_MAGIC, nicSabBytes } from './nic.js';
 import { NicDriver } from './nicdriver.js';
 import { Port, localMac, BROADCAST_MAC } from './port.js';
@@ -274,4 +275,53 @@ describe('hw/net Nic', () => {
     drv.transmit(frame(PEER, nic.mac, 4));
     expect(seen).to.deep.equal(['tx1', 'rx2']);
   });
+
+  it('works with the driver on another thread: doorbell by message, interrupts by Atomics.wait on ICR', async function () {
+    this.timeout(10_000);
+    const sched = new VirtualScheduler();
+    const nic = new Nic({ mac: localMac(1), scheduler: sched, txRingSize: 16, rxRingSize: 64 });
+    const echoed: number[] = [];
+    const wire = new Port('wire', (f) => echoed.push(f[14]));
+    Port.connect(nic.port, wire);
+    // The worker echoes 40 frames back to their sender, blocking in Atomics.wait between bursts.
+    const driverUrl = new URL('./nicdriver.js', import.meta.url).href;
+    const worker = new Worker(`
+      const { parentPort, workerData } = require('node:worker_threads');
+      import(${JSON.stringify(driverUrl)}).then(({ NicDriver }) => {
+        const drv = new NicDriver(workerData.sab, () => parentPort.postMessage('doorbell'));
+        drv.start();
+        let n = 0;
+        const deadline = Date.now() + 5000;
+        while (n < 40 && Date.now() < deadline) {
+          drv.waitForCause(2000);
+          drv.readCause();
+          drv.reapTx();
+          for (let f; (f = drv.receive()) !== null; n++) {
+            const out = f.slice();
+            out.set(f.subarray(6, 12), 0);
+            out.set(drv.mac, 6);
+            while (!drv.transmit(out)) drv.reapTx();
+          }
+        }
+        parentPort.postMessage('done');
+      }, (err) => { throw err; });`, { eval: true, workerData: { sab: nic.sab } });
+    let started = false;
+    const done = new Promise<void>((resolve, reject) => {
+      worker.on('error', reject);
+      worker.on('message', (m) => {
+        if (m === 'done') resolve();
+        nic.doorbell();
+        if (!started) {
+          started = true; // start() rang the doorbell: RX is armed
+          for (let i = 0; i < 40; i++) wire.send(frame(nic.mac, PEER, i));
+        }
+      });
+    });
+    await done;
+    await worker.terminate();
+    nic.doorbell(); // the last transmit's doorbell may have arrived with 'done'
+    expect(echoed).to.deep.equal([...Array(40).keys()]);
+    expect(nic.stats()).to.include({ rxPackets: 40, txPackets: 40, rxDrops: 0 });
+  });
 });
+
