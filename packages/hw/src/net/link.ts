@@ -124,6 +124,14 @@ export class Link implements Observable {
     };
   }
 
+  /** A new link cabled between ports `x` (to its end a) and `y` (to its end b). */
+  static between(sched: NetScheduler, x: Port, y: Port, opts: LinkOptions): Link {
+    const link = new Link(sched, opts);
+    Port.connect(x, link.a);
+    Port.connect(link.b, y);
+    return link;
+  }
+
   /** Change fault parameters at runtime (frames already in flight keep their schedule). */
   configure(faults: Partial<LinkFaults>): void {
     this.faults = checkFaults({ ...this.faults, ...stripUndefined(faults) });
