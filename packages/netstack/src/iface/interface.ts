@@ -104,10 +104,10 @@ export class Interface implements Egress {
 
   /** Addresses whose datagrams we accept: ours, limited broadcast, our subnets' broadcasts (RFC 1122 3.3.6). */
   acceptsDestination(dst: Ipv4Address): boolean {
-    if (dst === IPV4_BROADCAST || this.hasAddress(dst)) return true;
-    return this.addrs.some((c) => c.prefixLen < 31 && subnetBroadcast(c) === dst);
+    return this.hasAddress(dst) || this.isBroadcast(dst);
   }
 
+  /** Limited broadcast or the directed broadcast of one of our subnets (none for /31 and /32: RFC 3021). */
   isBroadcast(dst: Ipv4Address): boolean {
     return dst === IPV4_BROADCAST || this.addrs.some((c) => c.prefixLen < 31 && subnetBroadcast(c) === dst);
   }

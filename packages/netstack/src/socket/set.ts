@@ -12,6 +12,13 @@
  *   timers   socket.pollAt(now) says when the socket next needs dispatch() without new input.
  *
  * Sockets register bindings here; the interface never looks inside a socket.
+ *
+ * Rules for implementers (socket/udp.ts is the small example; socket/tcp.ts the big one):
+ *   - process() never transmits: it records what must be sent, and dispatch() sends it during the next
+ *     poll(). A driver calls poll() after each batch of receive(), so replies leave without a timer.
+ *   - Payloads handed to process() are views into the driver's frame buffer: copy what you keep.
+ *   - Segments handed to Egress.send() are emitted (copied) before send() returns.
+ *   - Time is the `now` argument (ms); never read a clock. Randomness comes from whoever built the socket.
  */
 import type { Ipv4Address } from '../wire/address.js';
 import type { TcpRepr } from '../wire/tcp.js';

@@ -97,3 +97,37 @@ describe('wire fuzz: never throw on untrusted bytes', () => {
     });
   }
 });
+
+describe('wire fuzz: option parsers behind valid checksums', () => {
+  const optionBytes = fc.integer({ min: 0, max: 10 }).chain((words) => fc.uint8Array({ minLength: 4 * words, maxLength: 4 * words }));
+
+  it('TCP: any option area with a correct checksum parses or is rejected as malformed', () => {
+    fc.assert(fc.property(optionBytes, fc.uint8Array({ maxLength: 16 }), (opts, payload) => {
+      const seg = new Uint8Array(20 + opts.length + payload.length);
+      seg.set(tcpSeg.subarray(0, 20));
+      seg.set(opts, 20);
+      seg.set(payload, 20 + opts.length);
+      const p = TcpPacket.unchecked(seg);
+      p.setHeaderLenAndFlags(20 + opts.length, TcpFlags.ACK);
+      p.fillChecksum(A, B);
+      const r = TcpRepr.parse(seg, A, B);
+      if (!r.ok) expect(r.error).to.equal('malformed');
+      else expect(r.value.payload.length).to.equal(payload.length);
+    }), { numRuns: 1000, seed: 5 });
+  });
+
+  it('IPv4: any option area with a correct header checksum parses or is rejected as malformed', () => {
+    fc.assert(fc.property(optionBytes, (opts) => {
+      const dgram = new Uint8Array(20 + opts.length + 4);
+      dgram.set(ipDgram.subarray(0, 20));
+      dgram.set(opts, 20);
+      const p = Ipv4Packet.unchecked(dgram);
+      p.setVersionAndHeaderLen(20 + opts.length);
+      p.totalLen = dgram.length;
+      p.fillChecksum();
+      const r = Ipv4Repr.parse(dgram);
+      if (!r.ok) expect(r.error).to.equal('malformed');
+      else expect(r.value.payload.length).to.equal(4);
+    }), { numRuns: 1000, seed: 6 });
+  });
+});
