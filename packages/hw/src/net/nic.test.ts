@@ -253,6 +253,16 @@ describe('hw/net Nic', () => {
       expect(irqs).to.have.length(2);
     });
 
+    it('attaching a handler with a cause already pending interrupts', () => {
+      const { wire, nic, sched, irqs } = rig();
+      nic.setInterruptHandler(null);
+      wire.send(frame(nic.mac, PEER, 1));
+      sched.runUntilIdle();
+      nic.setInterruptHandler(() => irqs.push(sched.now()));
+      sched.runUntilIdle();
+      expect(irqs).to.have.length(1);
+    });
+
     it('close() cancels a pending interrupt timer', () => {
       const { wire, nic, sched, irqs } = rig({ delay: 100 });
       wire.send(frame(nic.mac, PEER, 1));

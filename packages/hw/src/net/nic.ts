@@ -215,6 +215,7 @@ export class Nic implements Observable {
   /** The interrupt line: `fn` runs (on the scheduler) when an unmasked cause is pending. */
   setInterruptHandler(fn: (() => void) | null): void {
     this.interruptHandler = fn;
+    this.checkInterrupt(); // a cause raised while no handler was attached is still pending
   }
 
   /** Watch frames as the NIC puts them on the wire (tx) and accepts them into the RX ring (rx). */
@@ -285,6 +286,7 @@ export class Nic implements Observable {
     return addr >= this.regs[NicReg.TX_BUFS] && addr + len <= this.sab.byteLength;
   }
 
+  /** A frame from the cable. No carrier or RX disabled: the frame never existed for this NIC. */
   private receiveFromWire(frame: Uint8Array): void {
     const r = this.regs;
     if (!this.linkUp || (Atomics.load(r, NicReg.CTRL) & NicCtrl.RXEN) === 0) return;
