@@ -7,6 +7,7 @@
 export const DEFAULT_MTU = 1500; // IP MTU of an Ethernet interface (RFC 894)
 export const DEFAULT_TTL = 64; // TTL of datagrams we originate (RFC 1700 recommends 64)
 export const LOOPBACK_MTU = 65535; // IP MTU of the loopback interface
+export const RX_BUDGET_PER_POLL = 256; // frames poll() pulls from a pull-style device before it moves on
 export const LOCAL_QUEUE_MAX = 256; // datagrams an interface may hold addressed to itself, before poll() drains them
 
 // --- ICMP (RFC 1122 3.2.2: the rate of error messages SHOULD be limited) ---

@@ -15,6 +15,7 @@ interface Seen { type: number; src: Ipv4Address; dst: Ipv4Address; msg: DhcpRepr
 class TinyServer {
   readonly seen: Seen[] = [];
   answer = true;
+  answerRequests = true;
   nak = false;
   leaseS = 3600;
   private readonly socket: UdpSocket;
@@ -37,6 +38,7 @@ class TinyServer {
   }
 
   private reply(req: DhcpRepr): void {
+    if (req.messageType === DhcpMessageType.Request && !this.answerRequests) return;
     if (req.messageType === DhcpMessageType.Request && req.serverIdentifier !== null && req.serverIdentifier !== SERVER) return;
     const type = req.messageType === DhcpMessageType.Discover ? DhcpMessageType.Offer : this.nak ? DhcpMessageType.Nak : DhcpMessageType.Ack;
     const out = dhcpRepr({
@@ -123,6 +125,30 @@ describe('dhcp/client', () => {
       w.run(10 * S);
       expect(w.server.seen.map((s) => s.at)).to.deep.equal([0, 0, 10 * S, 10 * S]);
       expect(w.dhcp.state).to.equal('bound');
+    });
+
+    it('gives up REQUESTING after 4 unanswered REQUESTs and discovers again', () => {
+      const w = world();
+      w.server.answerRequests = false;
+      w.run(70 * S); // REQUESTs at 0, ~4, ~12, ~28 s; the fifth would be due at ~60 s
+      const types = w.server.seen.map((s) => s.type);
+      expect(types.slice(0, 6)).to.deep.equal([
+        DhcpMessageType.Discover, DhcpMessageType.Request, DhcpMessageType.Request, DhcpMessageType.Request,
+        DhcpMessageType.Request, DhcpMessageType.Discover,
+      ]);
+      expect(new Set(w.server.seen.slice(0, 5).map((s) => s.msg.transactionId)).size).to.equal(1);
+      expect(w.server.seen[5]!.msg.transactionId).to.not.equal(w.server.seen[0]!.msg.transactionId);
+      expect(w.server.seen[5]!.msg.secs).to.equal(0);
+      expect(w.server.seen[4]!.msg.secs).to.be.within(25, 31); // 4 + 8 + 16 s, +-1 s each
+      expect(w.server.seen[5]!.at / S).to.be.within(57, 63);
+    });
+
+    it('never renews an infinite lease', () => {
+      const w = world();
+      w.server.leaseS = 0xffffffff;
+      w.run(0);
+      expect(w.dhcp.lease).to.include({ renewAt: Infinity, expiresAt: Infinity });
+      expect(w.client.iface.pollAt(1)).to.equal(null);
     });
 
     it('ignores replies for another transaction or another client', () => {

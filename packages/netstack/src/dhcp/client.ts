@@ -85,7 +85,7 @@ export class DhcpClient implements TransportSocket<'udp'> {
     switch (this.st) {
       case 'init': return this.restartAt;
       case 'selecting': case 'requesting': return this.nextTxAt;
-      case 'bound': return this.current!.renewAt;
+      case 'bound': return Number.isFinite(this.current!.renewAt) ? this.current!.renewAt : null;
       case 'renewing': return Math.min(this.nextTxAt, this.current!.rebindAt);
       case 'rebinding': return Math.min(this.nextTxAt, this.current!.expiresAt);
     }
@@ -143,34 +143,32 @@ export class DhcpClient implements TransportSocket<'udp'> {
     this.timeoutMs = Math.min(this.timeoutMs * 2, DHCP_MAX_TIMEOUT_MS);
   }
 
-  /** Sends the message the current state calls for (RFC 2131 4.3.2 table 5 for REQUEST fields). */
+  /** Sends the message the current state calls for. */
   private transmit(now: number, egress: Egress): void {
-    if (this.st === 'requesting' && this.retries >= DHCP_REQUEST_RETRIES) {
-      this.startDiscovery(now);
-    }
-    const ours = this.current?.address.address ?? 0;
+    if (this.st === 'requesting' && this.retries >= DHCP_REQUEST_RETRIES) this.startDiscovery(now);
+    if (this.retries === 0) this.requestSentAt = now;
+    const { msg, src, dst } = this.message(now);
+    const payload = new Uint8Array(DhcpRepr.bufferLen(msg));
+    DhcpRepr.emit(msg, payload);
+    egress.send('udp', { src, dst }, { srcPort: DHCP_CLIENT_PORT, dstPort: DHCP_SERVER_PORT, payload });
+  }
+
+  /** DISCOVER, or REQUEST with the fields RFC 2131 4.3.2 (table 5) requires in each state. */
+  private message(now: number): { msg: DhcpRepr; src: Ipv4Address; dst: Ipv4Address } {
     const base = dhcpRepr({
       messageType: this.st === 'selecting' ? DhcpMessageType.Discover : DhcpMessageType.Request,
       transactionId: this.xid, clientHwAddr: this.iface.hardwareAddr, clientIdentifier: this.clientId,
       parameterRequestList: PARAMETERS, secs: Math.min(0xffff, Math.floor((now - this.exchangeStartedAt) / 1000)),
     });
-    let msg: DhcpRepr;
-    let src: Ipv4Address = 0;
-    let dst: Ipv4Address = IPV4_BROADCAST;
-    if (this.st === 'selecting') {
-      msg = { ...base, broadcast: true };
-    } else if (this.st === 'requesting') {
-      msg = { ...base, broadcast: true, serverIdentifier: this.offer!.serverId, requestedIp: this.offer!.address };
-    } else {
-      // RENEWING is unicast to the leasing server, REBINDING broadcast; both carry ciaddr, no server id.
-      msg = { ...base, clientIp: ours };
-      src = ours;
-      if (this.st === 'renewing') dst = this.current!.serverId;
+    // Without an address we cannot take unicast, so we ask for broadcast replies (RFC 2131 4.1).
+    if (this.st === 'selecting') return { msg: { ...base, broadcast: true }, src: 0, dst: IPV4_BROADCAST };
+    if (this.st === 'requesting') {
+      const msg = { ...base, broadcast: true, serverIdentifier: this.offer!.serverId, requestedIp: this.offer!.address };
+      return { msg, src: 0, dst: IPV4_BROADCAST };
     }
-    if (this.retries === 0) this.requestSentAt = now;
-    const payload = new Uint8Array(DhcpRepr.bufferLen(msg));
-    DhcpRepr.emit(msg, payload);
-    egress.send('udp', { src, dst }, { srcPort: DHCP_CLIENT_PORT, dstPort: DHCP_SERVER_PORT, payload });
+    // RENEWING is unicast to the leasing server, REBINDING broadcast; both carry ciaddr and no server id.
+    const ours = this.current!.address.address;
+    return { msg: { ...base, clientIp: ours }, src: ours, dst: this.st === 'renewing' ? this.current!.serverId : IPV4_BROADCAST };
   }
 
   process(now: number, _ip: IpMeta, segment: UdpRepr): void {

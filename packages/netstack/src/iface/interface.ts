@@ -12,7 +12,7 @@
  *
  * A host, not a router (RFC 1122 3.3.1): datagrams for addresses that are not ours are dropped.
  */
-import { DEFAULT_MTU, DEFAULT_TTL, ICMP_ERROR_BURST, LOCAL_QUEUE_MAX } from '../params.js';
+import { DEFAULT_MTU, DEFAULT_TTL, ICMP_ERROR_BURST, LOCAL_QUEUE_MAX, RX_BUDGET_PER_POLL } from '../params.js';
 import {
   ETHERNET_BROADCAST, type EthernetAddress, IPV4_BROADCAST, type Ipv4Address, type Ipv4Cidr, inSubnet,
   isMulticastIpv4, isMulticastMac, subnetBroadcast,
@@ -179,7 +179,12 @@ export class Interface implements Egress {
 
   poll(now: number): void {
     this.clock = now;
-    for (let f = this.device.receive?.(); f !== undefined; f = this.device.receive?.()) this.receive(f, now);
+    // A budget, so that a device fed by our own output (the loopback) cannot keep poll() busy forever.
+    for (let n = 0; n < RX_BUDGET_PER_POLL; n++) {
+      const f = this.device.receive?.();
+      if (f === undefined) break;
+      this.receive(f, now);
+    }
     this.runLocal(now);
     this.runArpTimers(now);
     this.runReassemblyTimers(now);
@@ -208,7 +213,8 @@ export class Interface implements Egress {
         this.drop('arp-unresolved');
         // Tell the sending socket, as Linux reports EHOSTUNREACH (RFC 1122 2.3.2.2 leaves this open).
         const ip = Ipv4Repr.parse(f.subarray(ETHERNET_HEADER_LEN));
-        if (ip.ok) reportLocalError(this.hooks, ip.value, UnreachableCode.Host, now);
+        // Only fragment zero carries the transport ports.
+        if (ip.ok && ip.value.fragmentOffset === 0) reportLocalError(this.hooks, ip.value, UnreachableCode.Host, now);
       }
     }
   }
