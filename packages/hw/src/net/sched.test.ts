@@ -76,5 +76,22 @@ describe('hw/net schedulers', () => {
       await new Promise((r) => setTimeout(r, 5));
       expect(ran).to.equal(false);
     });
+
+    it('runs zero-delay timers on the next event-loop turn, well under a millisecond', async () => {
+      const s = new RealTimeScheduler();
+      const order: string[] = [];
+      const t0 = s.now();
+      const at = await new Promise<number>((resolve) => {
+        s.schedule(0, () => resolve(s.now()));
+        order.push('scheduled');
+      });
+      order.push('ran');
+      expect(order).to.deep.equal(['scheduled', 'ran']);
+      expect(at - t0).to.be.below(NS_PER_MS);
+      const t = s.schedule(0, () => order.push('cancelled one ran'));
+      s.cancel(t);
+      await new Promise((r) => setImmediate(r));
+      expect(order).to.have.length(2);
+    });
   });
 });

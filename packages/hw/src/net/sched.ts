@@ -138,13 +138,15 @@ export class VirtualScheduler implements NetScheduler {
 
 interface RealTimer extends NetTimer {
   readonly at: number;
-  timeout: NodeJS.Timeout | null;
+  clear: (() => void) | null;
 }
 
 /**
- * Wall-clock time for live use: now() is process.hrtime since construction, timers are
- * setTimeout with millisecond resolution (sub-millisecond delays round up to 1 ms, as Node does).
- * close() cancels everything still pending so a shut-down network leaves no timer behind.
+ * Wall-clock time for live use: now() is process.hrtime since construction. A zero delay runs on
+ * the next turn of the event loop (setImmediate: an interrupt or a zero-latency link must not
+ * cost a millisecond); other delays use setTimeout, whose resolution is 1 ms (Node rounds
+ * shorter delays up to 1 ms). close() cancels everything still pending so a shut-down network
+ * leaves no timer behind.
  */
 export class RealTimeScheduler implements NetScheduler {
   private readonly epoch = process.hrtime.bigint();
@@ -159,22 +161,30 @@ export class RealTimeScheduler implements NetScheduler {
 
   schedule(delayNs: number, fn: () => void): NetTimer {
     checkDelay('RealTimeScheduler.schedule', delayNs);
-    const timer: RealTimer = { at: this.now() + delayNs, timeout: null };
-    timer.timeout = setTimeout(() => {
+    const timer: RealTimer = { at: this.now() + delayNs, clear: null };
+    const run = (): void => {
       this.timers.delete(timer);
-      timer.timeout = null;
+      timer.clear = null;
       fn();
-    }, delayNs / NS_PER_MS);
-    if (this.unref) timer.timeout.unref();
+    };
+    if (delayNs === 0) {
+      const im = setImmediate(run);
+      if (this.unref) im.unref();
+      timer.clear = () => clearImmediate(im);
+    } else {
+      const to = setTimeout(run, delayNs / NS_PER_MS);
+      if (this.unref) to.unref();
+      timer.clear = () => clearTimeout(to);
+    }
     this.timers.add(timer);
     return timer;
   }
 
   cancel(handle: NetTimer): void {
     const timer = handle as RealTimer;
-    if (timer.timeout === null) return;
-    clearTimeout(timer.timeout);
-    timer.timeout = null;
+    if (timer.clear === null) return;
+    timer.clear();
+    timer.clear = null;
     this.timers.delete(timer);
   }
 
