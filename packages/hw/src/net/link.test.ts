@@ -188,8 +188,22 @@ describe('hw/net Link', () => {
       expect(() => new Link(sched, { seed: 1, loss: 1.5 })).to.throw(RangeError);
       expect(() => new Link(sched, { seed: 1, latencyNs: -1 })).to.throw(RangeError);
       expect(() => new Link(sched, { seed: 1, queueLimit: 0 })).to.throw(RangeError);
-      expect(new Link(sched, { seed: 1 }).config).to.deep.equal(DEFAULT_FAULTS);
+      expect(new Link(sched, { seed: 1 }).config('ba')).to.deep.equal(DEFAULT_FAULTS);
+      expect(() => new Link(sched, { seed: 1 }).configure({ corrupt: -0.1 })).to.throw(RangeError);
     });
+  });
+
+  it('configure() can set one direction apart (an asymmetric link)', () => {
+    const { sched, hostA, hostB, atA, atB, link } = bench({ seed: 1, latencyNs: 1000 });
+    link.configure({ loss: 1 }, 'ab');
+    link.configure({ latencyNs: 5000 }, 'ba');
+    expect(link.config('ab')).to.include({ loss: 1, latencyNs: 1000 });
+    expect(link.config('ba')).to.include({ loss: 0, latencyNs: 5000 });
+    hostA.send(pkt(1));
+    hostB.send(pkt(2));
+    sched.runUntilIdle();
+    expect(atB).to.have.length(0);
+    expect(atA.map((x) => [x.id, x.t])).to.deep.equal([[2, 5000]]);
   });
 
   describe('partitions', () => {

@@ -2,8 +2,9 @@
 // latency, jitter, bandwidth with a bounded transmit queue, loss, duplication, reordering,
 // corruption, and partitions opened and healed at runtime.
 //
-// Plug `link.a` and `link.b` into two ports. Each direction (a->b, b->a) has its own queue and
-// its own random stream: Rng(seed, 0) for a->b and Rng(seed, 1) for b->a.
+// Plug `link.a` and `link.b` into two ports. Each direction (a->b, b->a) has its own queue, its
+// own fault parameters (the same at construction; configure() may set them apart) and its own
+// random stream: Rng(seed, 0) for a->b and Rng(seed, 1) for b->a.
 //
 // Determinism contract: every frame offered to a direction consumes exactly DRAWS_PER_FRAME
 // numbers from that direction's stream, in the order of the Draw enum, whatever the options
@@ -86,7 +87,7 @@ class Direction {
     duplicated: 0, reordered: 0, corrupted: 0,
   };
 
-  constructor(seed: number, stream: number, readonly out: () => Port) {
+  constructor(seed: number, stream: number, readonly out: () => Port, public faults: LinkFaults) {
     this.rng = new Rng(seed, stream);
   }
 
@@ -107,7 +108,6 @@ export class Link implements Observable {
   readonly a: Port;
   readonly b: Port;
   readonly name: string;
-  private faults: LinkFaults;
   private readonly dirs: Record<LinkDir, Direction>;
   private readonly timers = new Set<NetTimer>();
   private readonly delivered = new TapList();
@@ -115,12 +115,12 @@ export class Link implements Observable {
 
   constructor(private readonly sched: NetScheduler, opts: LinkOptions) {
     this.name = opts.name ?? 'link';
-    this.faults = checkFaults({ ...DEFAULT_FAULTS, ...stripUndefined(opts) });
+    const faults = checkFaults({ ...DEFAULT_FAULTS, ...stripUndefined(opts) });
     this.a = new Port(`${this.name}.a`, (f) => this.offer('ab', f));
     this.b = new Port(`${this.name}.b`, (f) => this.offer('ba', f));
     this.dirs = {
-      ab: new Direction(opts.seed, 0, () => this.b),
-      ba: new Direction(opts.seed, 1, () => this.a),
+      ab: new Direction(opts.seed, 0, () => this.b, faults),
+      ba: new Direction(opts.seed, 1, () => this.a, faults),
     };
   }
 
@@ -132,13 +132,16 @@ export class Link implements Observable {
     return link;
   }
 
-  /** Change fault parameters at runtime (frames already in flight keep their schedule). */
-  configure(faults: Partial<LinkFaults>): void {
-    this.faults = checkFaults({ ...this.faults, ...stripUndefined(faults) });
+  /**
+   * Change fault parameters at runtime, for one direction (an asymmetric link) or both. Frames
+   * already in flight keep their schedule.
+   */
+  configure(faults: Partial<LinkFaults>, dir: LinkDir | 'both' = 'both'): void {
+    for (const d of pick(dir)) this.dirs[d].faults = checkFaults({ ...this.dirs[d].faults, ...stripUndefined(faults) });
   }
 
-  get config(): Readonly<LinkFaults> {
-    return { ...this.faults };
+  config(dir: LinkDir): Readonly<LinkFaults> {
+    return { ...this.dirs[dir].faults };
   }
 
   /** Cut the link in one or both directions: nothing crosses, in flight or new, until heal(). */
@@ -179,7 +182,7 @@ export class Link implements Observable {
 
   private offer(dir: LinkDir, frame: Uint8Array): void {
     const d = this.dirs[dir];
-    const f = this.faults;
+    const f = d.faults;
     const r = d.draws();
     d.stats.offered++;
     this.offered.emit(frame, dir === 'ab' ? 'tx' : 'rx');
@@ -205,7 +208,7 @@ export class Link implements Observable {
 
   /** Steps 3-4: queue the frame on the transmitter; its serialisation end, or -1 if tail-dropped. */
   private serialise(d: Direction, len: number, now: number): number {
-    const f = this.faults;
+    const f = d.faults;
     if (f.bandwidthBps === 0) return now;
     if (d.occupancy(now) >= f.queueLimit) {
       d.stats.queueDrops++;
@@ -219,7 +222,7 @@ export class Link implements Observable {
 
   /** Steps 5-6: propagation delay, jitter under the FIFO floor, or a reorder hold-back. */
   private arrivalTime(d: Direction, serEnd: number, r: number[]): number {
-    const f = this.faults;
+    const f = d.faults;
     const arrival = serEnd + f.latencyNs + Math.floor(r[Draw.Jitter] * f.jitterNs);
     if (r[Draw.Reorder] < f.reorder) {
       d.stats.reordered++;
@@ -231,7 +234,7 @@ export class Link implements Observable {
 
   /** Step 7: flip one uniformly chosen bit of a copy. */
   private maybeCorrupt(d: Direction, frame: Uint8Array, r: number[]): Uint8Array {
-    if (!(r[Draw.Corrupt] < this.faults.corrupt) || frame.length === 0) return frame;
+    if (!(r[Draw.Corrupt] < d.faults.corrupt) || frame.length === 0) return frame;
     d.stats.corrupted++;
     const copy = frame.slice();
     const bit = Math.floor(r[Draw.CorruptBit] * frame.length * 8);
