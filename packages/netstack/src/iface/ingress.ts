@@ -4,7 +4,7 @@
  * (RFC 1122 4.1.3.1) and RST for TCP (RFC 9293 3.10.7.1).
  */
 import { ICMP_ERROR_BURST, ICMP_ERROR_INTERVAL_MS } from '../params.js';
-import type { TransportError, TransportProtocol } from '../socket/set.js';
+import type { SegmentOf, TransportError, TransportProtocol, TransportSocket } from '../socket/set.js';
 import type { Ipv4Address } from '../wire/address.js';
 import { IcmpRepr, UnreachableCode } from '../wire/icmp.js';
 import { IpProtocol, type Ipv4Repr } from '../wire/ipv4.js';
@@ -87,12 +87,20 @@ export function sendIcmpError(
   h.iface.sendIcmp(orig.src, repr, now, orig.dst);
 }
 
+/** Hands a segment to its socket, which is then due for dispatch (it may owe a reply). */
+function deliverTo<P extends TransportProtocol>(
+  h: IngressHooks, socket: TransportSocket<P>, now: number, ip: Ipv4Repr, seg: SegmentOf[P],
+): void {
+  socket.process(now, metaOf(ip), seg);
+  h.iface.sockets.notify(socket);
+}
+
 export function receiveUdp(h: IngressHooks, ip: Ipv4Repr, now: number): void {
   const r = UdpRepr.parse(ip.payload, ip.src, ip.dst);
   if (!r.ok) return h.drop(`udp-${r.error}`);
   const udp = r.value;
   const socket = h.iface.sockets.lookup('udp', { addr: ip.dst, port: udp.dstPort }, { addr: ip.src, port: udp.srcPort });
-  if (socket !== undefined) return socket.process(now, metaOf(ip), udp);
+  if (socket !== undefined) return deliverTo(h, socket, now, ip, udp);
   h.drop('udp-no-socket');
   // RFC 1122 4.1.3.1: port unreachable, but never for a broadcast (RFC 1122 3.2.2).
   if (h.iface.hasAddress(ip.dst)) sendIcmpError(h, ip, 'destUnreachable', UnreachableCode.Port, now);
@@ -103,7 +111,7 @@ export function receiveTcp(h: IngressHooks, ip: Ipv4Repr, now: number): void {
   if (!r.ok) return h.drop(`tcp-${r.error}`);
   const seg = r.value;
   const socket = h.iface.sockets.lookup('tcp', { addr: ip.dst, port: seg.dstPort }, { addr: ip.src, port: seg.srcPort });
-  if (socket !== undefined) return socket.process(now, metaOf(ip), seg);
+  if (socket !== undefined) return deliverTo(h, socket, now, ip, seg);
   h.drop('tcp-no-socket');
   // RFC 9293 3.10.7.1 (CLOSED): an incoming RST is discarded; otherwise answer with a reset.
   if (seg.flags & TcpFlags.RST || !h.iface.hasAddress(ip.dst)) return;

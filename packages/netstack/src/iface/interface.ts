@@ -188,7 +188,7 @@ export class Interface implements Egress {
     this.runLocal(now);
     this.runArpTimers(now);
     this.runReassemblyTimers(now);
-    for (const s of this.sockets) s.dispatch(now, this);
+    this.sockets.dispatch(now, this);
     this.runLocal(now);
   }
 

@@ -19,7 +19,10 @@ class ToyTcp implements TransportSocket<'tcp'> {
     expect(set.bind(this, local, remote)).to.equal('ok');
   }
 
-  queue(seg: TcpRepr): void { this.outbox.push(seg); }
+  queue(seg: TcpRepr): void {
+    this.outbox.push(seg);
+    this.set.notify(this);
+  }
   process(_now: number, _ip: IpMeta, seg: TcpRepr): void { this.got.push({ ...seg, payload: seg.payload.slice() }); }
   pollAt(now: number): number | null { return this.outbox.length > 0 ? now : null; }
   transportError(_now: number, e: TransportError): void { this.errors.push(e); }

@@ -56,12 +56,34 @@ describe('socket/set', () => {
     expect(full.ephemeralPort('udp')).to.equal(EPHEMERAL_PORT_FIRST);
   });
 
-  it('reports the earliest pollAt of its sockets', () => {
+  it('dispatches new, notified and timed-out sockets only, and reports the next time', () => {
     const set = new SocketSet(seededRng(1));
-    set.add(fake('a', null));
-    expect(set.pollAt(0)).to.equal(null);
-    set.add(fake('b', 50));
-    set.add(fake('c', 20));
+    const log: string[] = [];
+    const egress = { send: () => 'sent' as const, sourceAddressFor: () => 1, mtu: 1500 };
+    const timed = (name: string, times: Array<number | null>): TransportSocket<'udp'> => ({
+      protocol: 'udp', process: () => undefined, dispatch: () => { log.push(name); }, pollAt: () => times.shift() ?? null,
+    });
+    const a = timed('a', [null]);
+    const b = timed('b', [50, null]);
+    const c = timed('c', [20, 30, null]);
+    for (const s of [a, b, c]) set.add(s);
+    expect(set.pollAt(0)).to.equal(0); // new sockets are due at once
+    set.dispatch(0, egress);
+    expect(log.splice(0)).to.deep.equal(['a', 'b', 'c']);
     expect(set.pollAt(0)).to.equal(20);
+    set.dispatch(19, egress);
+    expect(log.splice(0)).to.deep.equal([]);
+    set.dispatch(20, egress);
+    expect(log.splice(0)).to.deep.equal(['c']);
+    expect(set.pollAt(20)).to.equal(30);
+    set.notify(a);
+    expect(set.pollAt(21)).to.equal(21);
+    set.dispatch(60, egress);
+    expect(log.splice(0)).to.deep.equal(['a', 'c', 'b']);
+    expect(set.pollAt(60)).to.equal(null);
+    set.remove(b);
+    set.notify(b); // a removed socket is never dispatched again
+    set.dispatch(61, egress);
+    expect(log).to.deep.equal([]);
   });
 });

@@ -85,6 +85,7 @@ export class UdpSocket implements TransportSocket<'udp'> {
     if (this.local === null && this.bind({ addr: 0, port: 0 }) !== 'ok') return 'no-port';
     if (!this.tx.canHold(payload.length)) return 'would-block';
     this.tx.push({ payload: payload.slice(), remote: { ...remote }, localAddr: this.local!.addr });
+    this.set.notify(this);
     return 'ok';
   }
 
