@@ -128,6 +128,17 @@ describe('hw/net Switch', () => {
     expect(sw.portCount).to.equal(0);
   });
 
+  it('observers see every frame entering the switch once', () => {
+    const { sw, hs } = lan(3);
+    const seen: number[] = [];
+    const off = sw.observe((f, dir) => dir === 'rx' && seen.push(f[14]));
+    hs[0].port.send(frame(BROADCAST_MAC, hs[0].mac, 1));
+    hs[1].port.send(frame(hs[0].mac, hs[1].mac, 2));
+    off();
+    hs[2].port.send(frame(hs[0].mac, hs[2].mac, 3));
+    expect(seen).to.deep.equal([1, 2]);
+  });
+
   it('drops runts and stops a synchronous switching loop', () => {
     const { sched } = lan(0);
     const s1 = new Switch(sched);

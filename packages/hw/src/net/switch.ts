@@ -13,7 +13,8 @@
 // without a link in between) would recurse forever: the switch counts and drops frames that
 // re-enter it more than MAX_DEPTH times within one synchronous delivery.
 
-import { Port, macKey, formatMac, isGroupMac, ETH_HEADER_LEN } from './port.js';
+import { Port, TapList, macKey, formatMac, isGroupMac, ETH_HEADER_LEN } from './port.js';
+import type { FrameTap, Observable } from './port.js';
 import type { NetScheduler } from './sched.js';
 import { NS_PER_S } from './sched.js';
 
@@ -60,7 +61,7 @@ export class SwitchPort {
 
 const MAX_DEPTH = 16;
 
-export class Switch {
+export class Switch implements Observable {
   readonly name: string;
   private readonly ports: SwitchPort[] = [];
   private nextIndex = 0;
@@ -68,6 +69,7 @@ export class Switch {
   private readonly ageingNs: number;
   private readonly maxEntries: number;
   private depth = 0;
+  private readonly taps = new TapList();
   private readonly counters: SwitchStats = { forwarded: 0, flooded: 0, filtered: 0, runts: 0, loopDrops: 0 };
 
   constructor(private readonly sched: NetScheduler, opts: SwitchOptions = {}) {
@@ -112,6 +114,11 @@ export class Switch {
     return out;
   }
 
+  /** Watch every frame entering any port (reported as 'rx'): a capture of the whole LAN. */
+  observe(tap: FrameTap): () => void {
+    return this.taps.observe(tap);
+  }
+
   /** Called by a SwitchPort with a frame from its cable. */
   ingress(from: SwitchPort, frame: Uint8Array): void {
     if (frame.length < ETH_HEADER_LEN) {
@@ -124,6 +131,7 @@ export class Switch {
     }
     this.depth++;
     try {
+      this.taps.emit(frame, 'rx');
       this.learn(from, frame);
       this.forward(from, frame);
     } finally {
