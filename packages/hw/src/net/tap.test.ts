@@ -91,6 +91,14 @@ describe('hw/net TapBridge (Linux TAP in a private network namespace)', function
       console.log(`      skipped: cannot create a network namespace: ${(err as Error).message.trim()}`);
       this.skip();
     }
+    try {
+      // Can this machine make TAP devices at all? (Past this probe, a TapBridge failure is a bug.)
+      await run('ip', ['-n', ns, 'tuntap', 'add', 'dev', 'cxprobe', 'mode', 'tap']);
+      await run('ip', ['-n', ns, 'link', 'del', 'cxprobe']);
+    } catch (err) {
+      console.log(`      skipped: cannot create a TAP device: ${(err as Error).message.trim()}`);
+      this.skip();
+    }
     sched = new RealTimeScheduler();
     nic = new Nic({ mac: localMac(0x4d02), scheduler: sched, txRingSize: 64, rxRingSize: 64 });
     drv = new NicDriver(nic.sab, () => nic.doorbell());
