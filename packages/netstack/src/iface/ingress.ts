@@ -95,7 +95,8 @@ function deliverTo<P extends TransportProtocol>(
   h.iface.sockets.notify(socket);
 }
 
-export function receiveUdp(h: IngressHooks, ip: Ipv4Repr, now: number): void {
+/** `mayError`: unicast to us, not a link-layer broadcast, so an ICMP error is allowed (RFC 1122 3.2.2). */
+export function receiveUdp(h: IngressHooks, ip: Ipv4Repr, now: number, mayError: boolean): void {
   const r = UdpRepr.parse(ip.payload, ip.src, ip.dst);
   if (!r.ok) return h.drop(`udp-${r.error}`);
   const udp = r.value;
@@ -103,7 +104,7 @@ export function receiveUdp(h: IngressHooks, ip: Ipv4Repr, now: number): void {
   if (socket !== undefined) return deliverTo(h, socket, now, ip, udp);
   h.drop('udp-no-socket');
   // RFC 1122 4.1.3.1: port unreachable, but never for a broadcast (RFC 1122 3.2.2).
-  if (h.iface.hasAddress(ip.dst)) sendIcmpError(h, ip, 'destUnreachable', UnreachableCode.Port, now);
+  if (mayError) sendIcmpError(h, ip, 'destUnreachable', UnreachableCode.Port, now);
 }
 
 export function receiveTcp(h: IngressHooks, ip: Ipv4Repr, now: number): void {

@@ -177,6 +177,25 @@ describe('iface/interface', () => {
       expect(seen).to.have.length(13);
     });
 
+    it('sends no port unreachable for a unicast datagram that came as a link-layer broadcast', () => {
+      const a = host(1);
+      const b = host(2);
+      const ip = ipv4Repr({ src: A, dst: B, protocol: IpProtocol.Udp, payload: new Uint8Array(0) });
+      const udp = new Uint8Array(8);
+      udp.set([0, 1, 0, 9, 0, 8, 0, 0]); // checksum 0: none
+      const bytes = new Uint8Array(14 + 28);
+      Ipv4Repr.emit({ ...ip, payload: udp }, bytes.subarray(14));
+      EthernetRepr.emit({ dst: 0xffffffffffff, src: a.iface.hardwareAddr, ethertype: EthernetType.Ipv4, payload: bytes.subarray(14) }, bytes);
+      b.iface.receive(bytes, 0);
+      expect(b.iface.stats.drops['udp-no-socket']).to.equal(1);
+      expect(b.device.pending).to.equal(0);
+      bytes.set([0x02, 0, 0, 0, 0, 2], 0); // the same datagram unicast to b's MAC is answered
+      b.iface.receive(bytes, 0);
+      b.iface.arp.fill(A, a.iface.hardwareAddr, 0);
+      b.iface.receive(bytes, 0);
+      expect(frameKinds(b.device.drain())).to.deep.equal(['arp-request', 'ip-1']);
+    });
+
     it('sends protocol unreachable for an unknown transport', () => {
       const { h: a, seen } = icmpLog(1);
       const b = host(2);

@@ -127,7 +127,8 @@ export class Interface implements Egress {
     const { dst, ethertype, payload } = eth.value;
     if (dst !== this.hardwareAddr && dst !== ETHERNET_BROADCAST && !isMulticastMac(dst)) return this.drop('not-our-mac');
     if (ethertype === EthernetType.Arp) return this.receiveArp(payload, now);
-    if (ethertype === EthernetType.Ipv4) return this.receiveIp(payload, now);
+    // RFC 1122 3.2.2: no ICMP error about a datagram that came as a link-layer broadcast.
+    if (ethertype === EthernetType.Ipv4) return this.receiveIp(payload, now, dst !== this.hardwareAddr);
     this.drop('ethertype');
   }
 
@@ -148,7 +149,7 @@ export class Interface implements Egress {
     }, arp.senderHardwareAddr);
   }
 
-  private receiveIp(bytes: Uint8Array, now: number): void {
+  private receiveIp(bytes: Uint8Array, now: number, linkBroadcast = false): void {
     const r = Ipv4Repr.parse(bytes);
     if (!r.ok) return this.drop(`ipv4-${r.error}`);
     let ip = r.value;
@@ -160,18 +161,19 @@ export class Interface implements Egress {
       if (whole === null) return;
       ip = whole;
     }
-    this.deliver(ip, now);
+    this.deliver(ip, now, linkBroadcast);
   }
 
-  private deliver(ip: Ipv4Repr, now: number): void {
+  private deliver(ip: Ipv4Repr, now: number, linkBroadcast: boolean): void {
+    const mayError = this.hasAddress(ip.dst) && !linkBroadcast;
     switch (ip.protocol) {
       case IpProtocol.Icmp: return receiveIcmp(this.hooks, ip, now);
-      case IpProtocol.Udp: return receiveUdp(this.hooks, ip, now);
+      case IpProtocol.Udp: return receiveUdp(this.hooks, ip, now, mayError);
       case IpProtocol.Tcp: return receiveTcp(this.hooks, ip, now);
       default:
         this.drop('protocol');
         // RFC 1122 3.2.2.1: protocol unreachable for a transport we do not implement.
-        if (this.hasAddress(ip.dst)) sendIcmpError(this.hooks, ip, 'destUnreachable', UnreachableCode.Protocol, now);
+        if (mayError) sendIcmpError(this.hooks, ip, 'destUnreachable', UnreachableCode.Protocol, now);
     }
   }
 
