@@ -257,6 +257,7 @@ export const DhcpRepr = {
     p.magic = DHCP_MAGIC_COOKIE;
     let i = F.OPTIONS;
     for (const [code, data] of optionList(repr)) {
+      if (data.length > 255) throw new Error(`DhcpRepr.emit: option ${code} longer than 255 bytes (RFC 2132 2)`);
       msg[i] = code;
       msg[i + 1] = data.length;
       msg.set(data, i + 2);

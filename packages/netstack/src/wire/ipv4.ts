@@ -168,9 +168,12 @@ export const Ipv4Repr = {
     return Ipv4Repr.headerLen(repr) + repr.payload.length;
   },
 
-  /** Writes header (checksum computed) and payload. */
+  /** Writes header (checksum computed) and payload. Precondition: options fit in 40 bytes, total in 65535. */
   emit(repr: Ipv4Repr, bytes: Uint8Array): void {
     const headerLen = Ipv4Repr.headerLen(repr);
+    if (headerLen > F.OPTIONS + IPV4_MAX_OPTIONS_LEN || headerLen + repr.payload.length > 0xffff) {
+      throw new Error('Ipv4Repr.emit: header or datagram too long for RFC 791 3.1 fields');
+    }
     const p = Ipv4Packet.unchecked(bytes);
     p.setVersionAndHeaderLen(headerLen);
     p.dscpEcn = repr.dscpEcn;

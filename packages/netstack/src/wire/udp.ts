@@ -72,7 +72,9 @@ export const UdpRepr = {
     return F.PAYLOAD + repr.payload.length;
   },
 
+  /** Precondition: the datagram fits the 16-bit length field (RFC 768). */
   emit(repr: UdpRepr, bytes: Uint8Array, src: Ipv4Address, dst: Ipv4Address): void {
+    if (UdpRepr.bufferLen(repr) > 0xffff) throw new Error('UdpRepr.emit: datagram longer than 65535 bytes');
     const p = UdpPacket.unchecked(bytes);
     p.srcPort = repr.srcPort;
     p.dstPort = repr.dstPort;
