@@ -60,6 +60,12 @@ export function enqueueLock(w: Word, t: Thread, write: boolean, granted: () => v
   const lw: LockWaiter = { t, write, granted };
   s.lockWaiters.push(lw);
   setKm(w);
+  // The holder may have released the lock in userspace between tryLock and setKm (it saw no KERNEL_MANAGED
+  // bit yet): then nobody would ever call lock_unlock, so hand the free lock to the queue now.
+  for (;;) {
+    const v = Atomics.load(w.i32, w.idx) >>> 0;
+    if ((v & ~KM) !== 0 || handOver(w, v)) break;
+  }
   return () => {
     const i = s.lockWaiters.indexOf(lw);
     if (i < 0) return;

@@ -10,7 +10,7 @@
 import { Piscina } from 'piscina';
 import { pino, type Logger } from 'pino';
 import { TimerQueue, monotonicNs, realtimeNs, type SerialPort } from '@cosix/hw';
-import { CB, E, SIG } from './abi/index.js';
+import { CB, E, SIG, STATE } from './abi/index.js';
 import { Bootfs } from './bootfs.js';
 import * as P from './params.js';
 import { Process, ProcessObject, type ExitStatus, type Image } from './proc.js';
@@ -199,6 +199,9 @@ export class Kernel {
     }
     t.armed = true;
     r.value.then(() => { t.armed = false; this.poke(t); });
+    // A doorbell rung before the wait was armed is lost (the word itself never changes), so look at STATE
+    // once more now that the wait is in place: a REQUEST posted earlier is visible here.
+    if (!t.inSyscall && Atomics.load(t.i32, t.base + CB.STATE) === STATE.REQUEST) queueMicrotask(() => this.poke(t));
   }
 
   private poke(t: Thread): void {

@@ -10,7 +10,7 @@ export interface Sub {
   userdata: bigint; flags: number; type: number;
   identifier: bigint; clockId: number; timeout: bigint; precision: bigint; clockFlags: number;
   fd: number; fdFlags: number;
-  lock: number; lockScope: number; condvar: number; condvarScope: number;
+  lock: number; lockScope: number; condvar: number; condvarScope: number; condvarLock: number; condvarLockScope: number;
 }
 
 export interface Ev {
@@ -27,6 +27,7 @@ export function decodeSub(dv: DataView, at: number): Sub {
     fd: g('fd') as number, fdFlags: g('fd_flags') as number,
     lock: g('lock') as number, lockScope: g('lock_scope') as number,
     condvar: g('condvar') as number, condvarScope: g('condvar_scope') as number,
+    condvarLock: g('condvar_lock') as number, condvarLockScope: g('condvar_lock_scope') as number,
   };
 }
 

@@ -58,8 +58,8 @@ async function run(boot: Boot, prog: Program): Promise<void> {
   // fork: this thread's CB is a copy of the parent's, still holding proc_fork's answer and argument slots.
   const rec = sys.argSlot(0), dv = mem.dv;
   if (dv.getUint32(rec, true) !== FORK_MAGIC) throw new Error('fork child without a continuation record');
-  const os = setup(sys, mem, dv.getUint32(rec + 4, true));
   sys.completeInherited();
+  const os = setup(sys, mem, dv.getUint32(rec + 4, true));
   const name = str(mem.u8.slice(rec + 16, rec + 16 + dv.getUint32(rec + 12, true)));
   const arg = dv.getUint32(rec + 8, true);
   if (name === '__exec') os.execFromRecord(arg);

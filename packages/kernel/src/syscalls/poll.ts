@@ -86,10 +86,12 @@ function pollLock(t: Thread, subs: Sub[], out: number): Ret {
 function waitForLock(t: Thread, w: Word, write: boolean, deadline: bigint | undefined, onGrant: () => Ret, onTimeout: () => Ret): Ret {
   const q = new WaitQueue();
   let granted = false;
-  const cancel = enqueueLock(w, t, write, () => { granted = true; t.onKill.delete(cancel); q.wakeAll(); });
+  // The grant may come at once (inside enqueueLock) or later from another thread's unlock.
+  const cancel = enqueueLock(w, t, write, () => { granted = true; q.wakeAll(); });
+  if (granted) return onGrant();
   t.onKill.add(cancel);
   return t.blockOn([q], deadline, (timedOut) => {
-    if (granted) return onGrant();
+    if (granted) { t.onKill.delete(cancel); return onGrant(); }
     if (!timedOut) return WOULD_BLOCK;
     cancel();
     t.onKill.delete(cancel);
@@ -101,7 +103,7 @@ function pollCondvar(t: Thread, s: Sub, clock: Sub | undefined, deadline: bigint
   const ev = (error: number): Ev => ({ userdata: s.userdata, error, type: EVENTTYPE.CONDVAR, ptr: s.condvar });
   const cv = userWord(t, s.condvar, s.condvarScope);
   if (typeof cv === 'number') return finish(t, out, [ev(cv)]);
-  const lock = userWord(t, s.lock, s.lockScope);
+  const lock = userWord(t, s.condvarLock, s.condvarLockScope);
   if (typeof lock === 'number') return finish(t, out, [ev(lock)]);
   const q = new WaitQueue();
   let signalled = false;
@@ -113,8 +115,7 @@ function pollCondvar(t: Thread, s: Sub, clock: Sub | undefined, deadline: bigint
   const relock = (done: () => Ret): Ret => {
     const r = tryLock(lock, t, true);
     if (r !== E.AGAIN) return r ? finish(t, out, [ev(r)]) : done();
-    waitForLock(t, lock, true, undefined, done, done);
-    return BLOCKED;
+    return waitForLock(t, lock, true, undefined, done, done);
   };
   return t.blockOn([q], deadline, (timedOut) => {
     if (signalled) return relock(() => finish(t, out, [ev(0)]));

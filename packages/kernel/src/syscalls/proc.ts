@@ -7,7 +7,7 @@
 // the kernel's ABI), the child's thread finds that slot in its copy of the control block, sees proc_fork
 // "return" PROCESS_CHILD, and runs the continuation. libc's fork(fn) is therefore fork-with-continuation;
 // programs that need the parent's stack state must keep it in memory.
-import { CB, E, R, SIG, STATE, PROCESS_CHILD } from '../abi/index.js';
+import { CB, CB_NARGS, E, R, SIG, STATE, PROCESS_CHILD } from '../abi/index.js';
 import { imageOf } from '../bootfs.js';
 import type { Fd } from '../fdtable.js';
 import { CORE_BYTES, MAX_ARGDATA } from '../params.js';
@@ -78,8 +78,10 @@ export function proc_fork(t: Thread): Ret {
   if (typeof ct === 'number') { k.terminate(child, { code: 0, signal: SIG.KILL }); return ct; }
   const fd = installNew(t, k.processObject(child), RIGHTSETS.process);
   if (fd < 0) { k.terminate(child, { code: 0, signal: SIG.KILL }); return -fd; }
-  // The child's copy of this CB shows proc_fork returning PROCESS_CHILD and its own tid.
+  // The child's copy of this CB shows proc_fork returning PROCESS_CHILD and its own tid; its argument slots
+  // (cleared when the thread was set up) get the parent's back: they carry libc's continuation.
   const m = ct.i32, b = ct.base;
+  for (let i = 0; i < 2 * CB_NARGS; i++) m[b + CB.ARGS + i] = t.i32[t.base + CB.ARGS + i];
   m[b + CB.ERRNO] = 0;
   m[b + CB.RESULTS] = PROCESS_CHILD | 0; m[b + CB.RESULTS + 1] = 0;
   m[b + CB.RESULTS + 2] = ct.tid; m[b + CB.RESULTS + 3] = 0;

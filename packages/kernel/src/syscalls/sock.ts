@@ -33,17 +33,18 @@ export function sock_recv(t: Thread): Ret {
   const got: Uint8Array[] = [];
   let have = 0, fds: FdCarry[] = [], roflags = 0;
   return t.tryOrBlock(() => {
-    const r = so.recv(total - have, flags);
-    if (typeof r === 'number') {
-      if (r !== -E.AGAIN) return -r;
-      if (have === 0 && nonblock) return E.AGAIN;
-      if (have === 0 || waitall) return nonblock ? deliver() : WOULD_BLOCK;
-      return deliver();
+    // Take what is there; with WAITALL keep taking until the buffer is full, EOF, or nothing is left.
+    for (;;) {
+      const r = so.recv(total - have, flags);
+      if (typeof r === 'number') {
+        if (r !== -E.AGAIN) return have ? deliver() : -r;
+        if (have === 0) return nonblock ? E.AGAIN : WOULD_BLOCK;
+        return waitall && !nonblock ? WOULD_BLOCK : deliver();
+      }
+      got.push(r.data); have += r.data.length; roflags |= r.flags;
+      if (r.fds.length) fds = fds.concat(r.fds);
+      if (!waitall || have >= total || r.data.length === 0) return deliver();
     }
-    got.push(r.data); have += r.data.length; roflags |= r.flags;
-    if (r.fds.length) fds = fds.concat(r.fds);
-    if (waitall && have < total && r.data.length > 0 && !nonblock) return WOULD_BLOCK;
-    return deliver();
   }, () => [so.readQueue]);
 
   function deliver(): Ret {

@@ -1,0 +1,54 @@
+// Test harness: boots a kernel with a captured serial console and runs bootfs programs in it.
+import { PassThrough } from 'node:stream';
+import { SerialPort } from '@cosix/hw';
+import { bootKernel, ConsoleDevice, RIGHTSETS, spawnProgram, kernelStats, type Kernel, type ExitStatus } from '@cosix/kernel';
+import { ArgFd, type ArgValue } from '@cosix/kernel/abi';
+
+export interface Run { status: ExitStatus; output: string }
+
+export class TestMachine {
+  readonly kernel: Kernel;
+  readonly serial: SerialPort;
+  output = '';
+
+  constructor() {
+    const out = new PassThrough();
+    out.on('data', (b: Buffer) => { this.output += b.toString('latin1'); });
+    this.serial = new SerialPort(out);
+    this.kernel = bootKernel({ serial: this.serial, minWorkers: 2 });
+  }
+
+  /** Runs `name` with fds 0 and 2 = the console and fd 1 = bootfs; args default to {stdout: fd 0, bootfs: fd 1}. */
+  async run(name: string, args?: ArgValue, timeoutMs = 30_000): Promise<Run> {
+    const before = this.output.length;
+    const k = this.kernel;
+    const con = new ConsoleDevice(k, this.serial);
+    const { done } = spawnProgram(k, name, args ?? { stdout: new ArgFd(0), bootfs: new ArgFd(1) }, [
+      { obj: con, rights: RIGHTSETS.console },
+      { obj: k.bootfs.rootObject(k), rights: RIGHTSETS.roDir },
+      { obj: con, rights: RIGHTSETS.console },
+    ]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`${name} timed out; output:\n${this.output.slice(before)}`)), timeoutMs); });
+    try {
+      const status = await Promise.race([done, timeout]);
+      return { status, output: this.output.slice(before) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  stats() { return kernelStats(this.kernel); }
+
+  /** Waits until the kernel has no live processes, threads, waiters or busy workers (or fails). */
+  async settled(ms = 2000): Promise<ReturnType<typeof kernelStats>> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const s = this.stats();
+      if ((s.liveProcesses === 0 && s.threads === 0 && s.waiters === 0 && s.timers === 0 && s.workersBusy === 0) || Date.now() > end) return s;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  shutdown(): Promise<void> { return this.kernel.shutdown(); }
+}

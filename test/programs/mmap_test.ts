@@ -1,0 +1,48 @@
+// Memory mappings (Cosix's mmap_test, plus what Cosix lacked): anonymous private maps, MAP_FIXED over an
+// existing map, unmapping (the kernel then refuses the range: EFAULT), protections enforced on kernel
+// access, W^X, and shared-memory objects mapped twice and seen through both mappings and through fd reads.
+import { E, FILETYPE, MFLAGS, MPROT, type Os } from '@cosix/libc';
+import { Checker } from './lib/check.js';
+
+export function main(os: Os): number {
+  const c = new Checker(os, 'mmap_test');
+  const rw = MPROT.READ | MPROT.WRITE;
+  const a = os.mmap(3 * 4096);
+  c.ok(a % 4096 === 0, 'page aligned');
+  c.ok(os.mem.u8.subarray(a, a + 3 * 4096).every((b) => b === 0), 'zero filled');
+  os.mem.u8.fill(7, a, a + 3 * 4096);
+  const b = os.mmap(4096, rw, MFLAGS.ANON | MFLAGS.PRIVATE | MFLAGS.FIXED, 0xffffffff, 0, a + 4096);
+  c.eq(b, a + 4096, 'MAP_FIXED address');
+  c.eq(os.mem.u8[a + 4096], 0, 'MAP_FIXED replaced the old page');
+  c.eq(os.mem.u8[a], 7, 'neighbour untouched');
+  // The kernel honours protections: a read-only page cannot receive read() data.
+  const [r, w] = os.pipe();
+  os.writeAll(w, 'abc');
+  os.mprotect(a, 4096, MPROT.READ);
+  const iov = os.heap.malloc(8);
+  os.mem.dv.setUint32(iov, a, true); os.mem.dv.setUint32(iov + 4, 3, true);
+  c.eq(os.sys.call(10 /* fd_read */, r, iov, 1), E.FAULT, 'read into a read-only page');
+  os.mprotect(a, 4096, rw);
+  c.eq(os.sys.call(10, r, iov, 1), 0, 'read after making it writable');
+  c.eq(String.fromCharCode(...os.mem.u8.subarray(a, a + 3)), 'abc', 'data arrived');
+  os.munmap(a, 3 * 4096);
+  os.writeAll(w, 'd');
+  c.eq(os.sys.call(10, r, iov, 1), E.FAULT, 'read into an unmapped page');
+  c.errno(E.NOTSUP, 'W^X', () => os.mmap(4096, MPROT.WRITE | MPROT.EXEC));
+  c.errno(E.INVAL, 'zero length', () => os.mmap(0));
+  c.errno(E.INVAL, 'private and shared', () => os.mmap(4096, rw, MFLAGS.ANON | MFLAGS.PRIVATE | MFLAGS.SHARED));
+
+  const shm = os.create1(FILETYPE.SHARED_MEMORY);
+  os.writeAll(shm, new Uint8Array(8192));
+  const m1 = os.mmap(8192, rw, MFLAGS.SHARED, shm, 0);
+  const m2 = os.mmap(8192, rw, MFLAGS.SHARED, shm, 0);
+  c.ok(m1 !== m2, 'two mappings');
+  os.mem.bytes(m1, 8192).set([1, 2, 3], 100);
+  c.eq(os.mem.bytes(m2, 8192)[101], 2, 'second mapping sees the first one\'s write');
+  c.eq(os.pread(shm, 3, 100).join(','), '1,2,3', 'fd reads see the mapping');
+  const [lockArr, li] = os.mem.word(m1 + 64);
+  c.ok(lockArr !== os.mem.i32 && li === 16, 'shared segment word');
+  c.errno(E.NXIO, 'mapping beyond the object', () => os.mmap(3 * 4096, rw, MFLAGS.SHARED, shm, 0));
+  os.munmap(m1, 8192); os.munmap(m2, 8192);
+  return c.done();
+}

@@ -1,0 +1,22 @@
+// The userland self-tests (test/programs/*_test.ts) run as processes through the real syscall interface,
+// and after each one the kernel must be back to zero: no processes, threads, waiters, timers or objects.
+import { expect } from 'chai';
+import { TestMachine } from './harness.js';
+
+const TESTS = ['pipe_test', 'concur_test', 'time_test', 'mmap_test', 'unixsock_test', 'poll_test', 'cap_test', 'fork_test'];
+
+describe('userland self-tests', function () {
+  let m: TestMachine;
+  before(() => { m = new TestMachine(); });
+  after(() => m.shutdown());
+
+  for (const name of TESTS) {
+    it(name, async function () {
+      const r = await m.run(name);
+      expect(r.output, r.output).to.include(`${name}: ok`);
+      expect(r.status).to.deep.equal({ code: 0, signal: 0 });
+      const s = await m.settled();
+      expect(s, JSON.stringify(s)).to.include({ liveProcesses: 0, threads: 0, waiters: 0, timers: 0, objects: 0 });
+    });
+  }
+});
