@@ -37,7 +37,7 @@ export function main(os: Os): number {
   os.fdstatPut(w, { flags: FDFLAGS.NONBLOCK }, FDSFLAGS.FLAGS);
   let n = 0;
   try { for (;;) n += os.write(w, new Uint8Array(4096)); } catch (e) { c.eq((e as { code: number }).code, E.AGAIN, 'full pipe'); }
-  c.eq(n, 65536, 'bytes buffered before EAGAIN');
+  c.eq(n, 1 << 20, 'bytes buffered before EAGAIN (PIPE_BUF_SIZE)');
   os.close(r); os.close(w);
 
   [r, w] = os.pipe();

@@ -39,7 +39,7 @@ export function main(os: Os): number {
 
   const [r, w] = os.pipe();
   let ev = os.poll([{ type: EVENTTYPE.FD_WRITE, fd: w }]);
-  c.ok(ev[0].type === EVENTTYPE.FD_WRITE && ev[0].nbytes === 65536n, 'empty pipe is writable with 64 KiB room');
+  c.ok(ev[0].type === EVENTTYPE.FD_WRITE && ev[0].nbytes === 1048576n, 'empty pipe is writable with 1 MiB room');
   ev = os.poll([{ type: EVENTTYPE.FD_READ, fd: r }, { type: EVENTTYPE.CLOCK, timeoutNs: 5_000_000n }]);
   c.ok(ev.length === 1 && ev[0].type === EVENTTYPE.CLOCK, 'empty pipe not readable: the clock fires');
   os.writeAll(w, 'hello');

@@ -50,6 +50,11 @@ export abstract class KObject {
   closeDescription(_d: Description): void {}
 
   read(_d: Description, _max: number): Uint8Array | number { return -E.INVAL; }
+  /**
+   * Optional zero-copy read: fills the views (user memory) in order; returns bytes or -errno. Objects that
+   * define it are read straight into the caller's buffers; the others through read().
+   */
+  readInto?(d: Description, dst: Uint8Array[]): number;
   write(_d: Description, _data: Uint8Array): number { return -E.INVAL; }
   pread(_d: Description, _max: number, _off: bigint): Uint8Array | number { return -E.SPIPE; }
   pwrite(_d: Description, _data: Uint8Array, _off: bigint): number { return -E.SPIPE; }

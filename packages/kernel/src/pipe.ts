@@ -33,6 +33,17 @@ export class PipeEnd extends KObject {
     return out;
   }
 
+  override readInto(_d: Description, dst: Uint8Array[]): number {
+    if (this.writing) return -E.BADF;
+    const ring = this.pipe.ring;
+    const want = dst.reduce((a, b) => a + b.length, 0);
+    if (ring.length === 0) return this.pipe.writers === 0 || want === 0 ? 0 : -E.AGAIN;
+    let n = 0;
+    for (const v of dst) { n += ring.takeInto(v); if (ring.length === 0) break; }
+    this.other?.writeQueue.wakeAll();
+    return n;
+  }
+
   override write(_d: Description, data: Uint8Array): number {
     if (!this.writing) return -E.BADF;
     if (this.pipe.readers === 0) return -E.PIPE;

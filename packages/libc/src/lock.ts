@@ -13,14 +13,19 @@ export class Locks {
 
   private get tid(): number { return this.sys.tid; }
 
+  /** The word array and index for `addr`; the core (where most locks live) without an allocation. */
+  private at(addr: number): [Int32Array, number] {
+    return addr < this.mem.coreBytes ? [this.mem.i32, addr >> 2] : this.mem.word(addr);
+  }
+
   wrlock(addr: number, scope: number = SCOPE.PRIVATE): void {
-    const [m, i] = this.mem.word(addr);
+    const [m, i] = this.at(addr);
     if (Atomics.compareExchange(m, i, 0, (LOCK_WRLOCKED | this.tid) | 0) === 0) return;
     this.kernelLock(addr, scope, EVENTTYPE.LOCK_WRLOCK);
   }
 
   rdlock(addr: number, scope: number = SCOPE.PRIVATE): void {
-    const [m, i] = this.mem.word(addr);
+    const [m, i] = this.at(addr);
     for (;;) {
       const v = Atomics.load(m, i);
       if (v & (LOCK_WRLOCKED | KM)) break;
@@ -31,12 +36,12 @@ export class Locks {
 
   /** Write-locks if free; false otherwise (never blocks). */
   trywrlock(addr: number): boolean {
-    const [m, i] = this.mem.word(addr);
+    const [m, i] = this.at(addr);
     return Atomics.compareExchange(m, i, 0, (LOCK_WRLOCKED | this.tid) | 0) === 0;
   }
 
   unlock(addr: number, scope: number = SCOPE.PRIVATE): void {
-    const [m, i] = this.mem.word(addr);
+    const [m, i] = this.at(addr);
     for (;;) {
       const v = Atomics.load(m, i) >>> 0;
       if (v & KM) {

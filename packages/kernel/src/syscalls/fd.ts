@@ -8,7 +8,7 @@ import { RIGHTSETS, type RightSet } from '../rightsets.js';
 import { ShmObject } from '../shm.js';
 import { WOULD_BLOCK, type Ret, type Thread } from '../thread.js';
 import { createSocket, createSocketPair } from '../unixsock.js';
-import { checkIovs, gather, readIovs, readStruct, scatter, writeStruct } from './uaccess.js';
+import { checkIovs, gather, iovViews, readIovs, readStruct, scatter, writeStruct } from './uaccess.js';
 
 /** Installs `obj` in the caller's table with `rights`; returns the fd or -errno. */
 export function installNew(t: Thread, obj: KObject, rights: RightSet, flags = 0): number {
@@ -77,15 +77,31 @@ export function fd_read(t: Thread): Ret {
   if (typeof iovs === 'number') return iovs;
   const d = f.desc;
   return t.tryOrBlock(() => {
-    const total = checkIovs(t, iovs, MPROT.WRITE);
-    if (total < 0) return -total;
-    const data = d.obj.read(d, total);
-    if (typeof data === 'number') return data === -E.AGAIN ? (d.nonblock ? E.AGAIN : WOULD_BLOCK) : -data;
-    const e = scatter(t, iovs, data);
-    if (e) return e;
-    t.setResult(data.length);
+    // Buffers are resolved at every attempt: another thread may have unmapped them while this one slept.
+    const views = iovViews(t, iovs, MPROT.WRITE);
+    if (typeof views === 'number') return views;
+    let n: number;
+    if (d.obj.readInto) n = d.obj.readInto(d, views);
+    else {
+      const data = d.obj.read(d, views.reduce((a, v) => a + v.length, 0));
+      n = typeof data === 'number' ? data : scatterViews(views, data);
+    }
+    if (n === -E.AGAIN) return d.nonblock ? E.AGAIN : WOULD_BLOCK;
+    if (n < 0) return -n;
+    t.setResult(n);
     return 0;
   }, () => [d.obj.readQueue]);
+}
+
+function scatterViews(views: Uint8Array[], data: Uint8Array): number {
+  let at = 0;
+  for (const v of views) {
+    if (at >= data.length) break;
+    const n = Math.min(v.length, data.length - at);
+    v.set(data.subarray(at, at + n));
+    at += n;
+  }
+  return data.length;
 }
 
 export function fd_write(t: Thread): Ret {
@@ -93,19 +109,28 @@ export function fd_write(t: Thread): Ret {
   if (typeof f === 'number') return f;
   const iovs = readIovs(t, t.u32(1), t.u32(2));
   if (typeof iovs === 'number') return iovs;
-  const data = gather(t, iovs);
-  if (typeof data === 'number') return data;
   const d = f.desc;
+  // One buffer is written straight from user memory (each byte is read once, when it is copied); several
+  // are gathered first so that a small write stays atomic.
+  let data: Uint8Array | undefined;
+  if (iovs.length !== 1) {
+    const g = gather(t, iovs);
+    if (typeof g === 'number') return g;
+    data = g;
+  }
   let done = 0;
   return t.tryOrBlock(() => {
-    const n = d.obj.write(d, data.subarray(done));
+    const src = data ?? iovViews(t, iovs, MPROT.READ);
+    if (typeof src === 'number') return done ? (t.setResult(done), 0) : src;
+    const buf = src instanceof Uint8Array ? src : src[0] ?? new Uint8Array(0);
+    const n = d.obj.write(d, buf.subarray(done));
     if (n === -E.AGAIN) {
       if (d.nonblock) { if (done === 0) return E.AGAIN; t.setResult(done); return 0; }
       return WOULD_BLOCK;
     }
     if (n < 0) { if (done === 0) return -n; t.setResult(done); return 0; }
     done += n;
-    if (done < data.length && !d.nonblock) return WOULD_BLOCK;
+    if (done < buf.length && !d.nonblock) return WOULD_BLOCK;
     t.setResult(done);
     return 0;
   }, () => [d.obj.writeQueue]);

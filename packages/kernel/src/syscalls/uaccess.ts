@@ -35,6 +35,17 @@ export function checkIovs(t: Thread, iovs: Iov[], prot: number): number {
   return total;
 }
 
+/** Views of user memory for the iovecs (each checked for `prot`), or an errno. Valid until memory changes. */
+export function iovViews(t: Thread, iovs: Iov[], prot: number): Uint8Array[] | number {
+  const out: Uint8Array[] = [];
+  for (const v of iovs) {
+    const r = t.proc.vm.resolve(v.addr, v.len, prot);
+    if (typeof r === 'number') return r;
+    if (v.len) out.push(r.u8.subarray(r.off, r.off + v.len));
+  }
+  return out;
+}
+
 /** Copies the bytes the iovecs describe (for writes). */
 export function gather(t: Thread, iovs: Iov[]): Uint8Array | number {
   const total = checkIovs(t, iovs, MPROT.READ);

@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// npm run bench: every figure is printed beside a baseline measured in the same run, as a ratio, because
+// the machines this runs on are shared and noisy. `--quick` shortens every run (used by the smoke test).
+import { PassThrough } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { SerialPort } from '@cosix/hw';
+import { bootKernel, ConsoleDevice, RIGHTSETS, spawnProgram } from '@cosix/kernel';
+import { ArgFd } from '@cosix/kernel/abi';
+
+const quick = process.argv.includes('--quick');
+const NPROCS = quick ? 50 : Number(process.env.COSIX_BENCH_PROCS ?? 1000);
+const rows = [];
+const row = (name, value, unit, baseName, base, better = 'lower') => {
+  const ratio = better === 'lower' ? base / value : value / base;
+  rows.push({ name, value, unit, baseName, base, ratio });
+  console.log(`${name.padEnd(44)} ${fmt(value).padStart(10)} ${unit.padEnd(8)} | ${baseName.padEnd(34)} ${fmt(base).padStart(10)} ${unit.padEnd(8)} | ${ratio.toFixed(2)}x`);
+};
+const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toPrecision(3));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const p99 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)];
+
+function machine() {
+  let out = '';
+  const stream = new PassThrough();
+  stream.on('data', (b) => { out += b; });
+  const serial = new SerialPort(stream);
+  const k = bootKernel({ serial, minWorkers: 4 });
+  const run = (name, args) => {
+    const con = new ConsoleDevice(k, serial);
+    const before = out.length;
+    const r = spawnProgram(k, name, args ?? { stdout: new ArgFd(0) }, [{ obj: con, rights: RIGHTSETS.console }, { obj: k.bootfs.rootObject(k), rights: RIGHTSETS.roDir }, { obj: con, rights: RIGHTSETS.console }]);
+    return { ...r, output: () => out.slice(before) };
+  };
+  return { k, run };
+}
+
+/** postMessage round trips between the main thread and a worker, timed in the worker (us). */
+async function postMessageRtt(n) {
+  const code = `
+    const { parentPort } = require('node:worker_threads');
+    const xs = []; let t0 = 0, i = 0;
+    parentPort.on('message', () => {
+      if (i > 0) xs.push((performance.now() - t0) * 1000);
+      if (i++ === ${n}) { parentPort.postMessage({ xs }); return; }
+      t0 = performance.now(); parentPort.postMessage('ping');
+    });`;
+  const w = new Worker(code, { eval: true });
+  const res = await new Promise((resolve) => {
+    w.on('message', (m) => (m === 'ping' ? w.postMessage('pong') : resolve(m.xs)));
+    w.postMessage('start');
+  });
+  await w.terminate();
+  return res.slice(Math.floor(res.length / 10));
+}
+
+async function coldWorker(n) {
+  const xs = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const w = new Worker('require("node:worker_threads").parentPort.postMessage(0)', { eval: true });
+    await new Promise((r) => w.once('exit', r));
+    xs.push(performance.now() - t0);
+  }
+  return xs;
+}
+
+async function main() {
+  console.log(`Cosix benchmarks${quick ? ' (quick)' : ''} on ${process.version}; ratio > 1 means Cosix is better than the baseline\n`);
+  const { k, run } = machine();
+
+  const b = run('bench_syscall', { stdout: new ArgFd(0), quick });
+  await b.done;
+  const res = JSON.parse(b.output().trim().split('\n').pop());
+  const pm = await postMessageRtt(quick ? 2000 : 20000);
+  row('null syscall round trip, median', res.nullSyscall.median, 'us', 'postMessage round trip, median', median(pm));
+  row('null syscall round trip, p99 (of batch means)', res.nullSyscall.p99, 'us', 'postMessage round trip, p99', p99(pm));
+  row('uncontended lock+unlock per thread', res.locks.lockPerSec / 1e6, 'M/s', 'bare Atomics.compareExchange pair', res.locks.casPerSec / 1e6, 'higher');
+  row('contended lock handoff (2 threads), median', res.contended.median, 'us', 'null syscall round trip, median', res.nullSyscall.median);
+  row('pipe, 64 KiB writes, process to process', res.pipe.mbps, 'MB/s', 'raw SharedArrayBuffer ring copy', res.ring.mbps, 'higher');
+
+  const spawnMs = [];
+  for (let i = 0; i < (quick ? 10 : 100); i++) {
+    const t0 = performance.now();
+    await run('hello', { stdout: new ArgFd(0), text: '' }).done;
+    spawnMs.push(performance.now() - t0);
+  }
+  const cold = await coldWorker(quick ? 5 : 20);
+  row('process spawn to exit (trivial), median', median(spawnMs), 'ms', 'cold new Worker to exit, median', median(cold));
+
+  if (global.gc) global.gc();
+  const rss0 = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const sleepers = Array.from({ length: NPROCS }, () => run('sleeper'));
+  while (k.stats.syscalls < 1 || [...k.procs].some((p) => [...p.threads.values()].some((t) => !t.waiter))) await new Promise((r) => setTimeout(r, 50));
+  const upMs = performance.now() - t0;
+  const perProc = (process.memoryUsage().rss - rss0) / NPROCS;
+  const idle = await idleWorkerRss(quick ? 10 : 50);
+  row(`${NPROCS} processes blocked in poll: RSS per process`, perProc / 1048576, 'MiB', 'idle worker_thread: RSS per worker', idle / 1048576);
+  console.log(`  (${NPROCS} processes up and blocked in ${upMs.toFixed(0)} ms)`);
+  for (const p of [...k.procs]) k.terminate(p, { code: 0, signal: 10 });
+  await Promise.all(sleepers.map((s) => s.done));
+  await k.shutdown();
+  return rows;
+}
+
+async function idleWorkerRss(n) {
+  if (global.gc) global.gc();
+  const rss0 = process.memoryUsage().rss;
+  const ws = [];
+  for (let i = 0; i < n; i++) {
+    const w = new Worker('require("node:worker_threads").parentPort.postMessage(0); setInterval(() => {}, 1e6)', { eval: true });
+    await new Promise((r) => w.once('message', r));
+    ws.push(w);
+  }
+  const per = (process.memoryUsage().rss - rss0) / n;
+  await Promise.all(ws.map((w) => w.terminate()));
+  return per;
+}
+
+const result = await main();
+if (process.env.COSIX_BENCH_JSON) console.log(JSON.stringify(result));
+process.exit(0);
