@@ -45,3 +45,23 @@ export const DHCP_REQUEST_RETRIES = 4; // REQUESTs sent in REQUESTING before res
 export const DHCP_MIN_RENEW_RETRY_MS = 60_000; // floor on RENEWING/REBINDING retransmission (RFC 2131 4.4.5)
 export const DHCP_RESTART_DELAY_MS = 10_000; // pause in INIT after a NAK before DISCOVER (RFC 2131 3.1 step 5)
 export const DHCP_DEFAULT_LEASE_S = 3600; // lease assumed when an ACK carries no lease time
+
+// --- TCP (RFC 9293; socket/tcp.ts) ---
+export const TCP_RX_BUFFER = 64 * 1024; // receive buffer per connection: the largest window we advertise
+export const TCP_TX_BUFFER = 64 * 1024; // send buffer per connection: unacknowledged plus unsent bytes send() accepts
+export const TCP_DEFAULT_MSS = 536; // send MSS when the peer's SYN has no MSS option (RFC 9293 3.7.1)
+export const TCP_INITIAL_RTO_MS = 1_000; // RTO before the first RTT sample (RFC 6298 2.1)
+export const TCP_MIN_RTO_MS = 200; // RTO floor: RFC 6298 2.4 says 1 s; 200 ms as Linux, for LAN-scale RTTs
+export const TCP_MAX_RTO_MS = 60_000; // RTO ceiling (RFC 6298 2.5: a maximum of at least 60 s)
+export const TCP_MAX_RETRIES = 12; // consecutive timeouts before an established connection is dropped (RFC 1122 4.2.3.5 R2)
+export const TCP_SYN_RETRIES = 5; // SYN or SYN-ACK retransmissions before a handshake is abandoned
+export const TCP_DELAYED_ACK_MS = 40; // delayed-ACK timer (RFC 1122 4.2.3.2: < 0.5 s; Linux's minimum)
+export const TCP_MSL_MS = 30_000; // maximum segment lifetime; TIME-WAIT lasts 2 * MSL (RFC 9293 3.4.2)
+export const TCP_SYN_BACKLOG = 128; // half-open (SYN-RECEIVED) children per listener; further SYNs are dropped
+export const TCP_MAX_BACKLOG = 4096; // cap on listen()'s backlog of connections awaiting accept()
+export const TCP_REASSEMBLY_RANGES = 32; // out-of-order ranges held per connection; a segment needing more is dropped
+export const TCP_KEEPALIVE_IDLE_MS = 7_200_000; // idle time before the first keepalive (RFC 1122 4.2.3.6: >= 2 h)
+export const TCP_KEEPALIVE_INTERVAL_MS = 75_000; // time between unanswered keepalive probes
+export const TCP_KEEPALIVE_PROBES = 9; // unanswered keepalive probes before the connection is dropped
+export const TCP_CHALLENGE_ACKS_PER_SEC = 10; // challenge ACKs per second per connection (RFC 5961 7)
+export const TCP_PERSIST_MAX_MS = 60_000; // ceiling of the zero-window probe interval (RFC 1122 4.2.2.17)
