@@ -1,7 +1,7 @@
 // Test harness: boots a kernel with a captured serial console and runs bootfs programs in it.
 import { PassThrough } from 'node:stream';
 import { SerialPort } from '@cosix/hw';
-import { bootKernel, ConsoleDevice, RIGHTSETS, spawnProgram, kernelStats, type Kernel, type ExitStatus } from '@cosix/kernel';
+import { bootKernel, ConsoleDevice, RIGHTSETS, spawnProgram, kernelStats, type Capability, type Kernel, type ExitStatus } from '@cosix/kernel';
 import { ArgFd, type ArgValue } from '@cosix/kernel/abi';
 
 export interface Run { status: ExitStatus; output: string }
@@ -22,12 +22,7 @@ export class TestMachine {
   async run(name: string, args?: ArgValue, timeoutMs = 30_000): Promise<Run> {
     const before = this.output.length;
     const k = this.kernel;
-    const con = new ConsoleDevice(k, this.serial);
-    const { done } = spawnProgram(k, name, args ?? { stdout: new ArgFd(0), bootfs: new ArgFd(1) }, [
-      { obj: con, rights: RIGHTSETS.console },
-      { obj: k.bootfs.rootObject(k), rights: RIGHTSETS.roDir },
-      { obj: con, rights: RIGHTSETS.console },
-    ]);
+    const { done } = spawnProgram(k, name, args ?? { stdout: new ArgFd(0), bootfs: new ArgFd(1) }, this.caps());
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`${name} timed out; output:\n${this.output.slice(before)}`)), timeoutMs); });
     try {
@@ -36,6 +31,12 @@ export class TestMachine {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The standard fds of a test program: 0 and 2 the console, 1 bootfs. */
+  caps(): Capability[] {
+    const k = this.kernel, con = new ConsoleDevice(k, this.serial);
+    return [{ obj: con, rights: RIGHTSETS.console }, { obj: k.bootfs.rootObject(k), rights: RIGHTSETS.roDir }, { obj: con, rights: RIGHTSETS.console }];
   }
 
   stats() { return kernelStats(this.kernel); }

@@ -6,7 +6,7 @@ import type { Kernel } from './kernel.js';
 import { Description, KObject, type Readiness } from './object.js';
 import { PAGE_SIZE } from './params.js';
 import { Thread } from './thread.js';
-import { AddressSpace } from './vm.js';
+import { AddressSpace, RESERVED } from './vm.js';
 import { WaitQueue } from './wait.js';
 
 export interface ExitStatus { code: number; signal: number }
@@ -39,7 +39,7 @@ export class Process {
     if (this.cbFree.length === 0) {
       const page = this.vm.findFreeCore(PAGE_SIZE);
       if (page < 0) return -1;
-      this.vm.mapCore(page, PAGE_SIZE, MPROT.READ | MPROT.WRITE);
+      this.vm.mapCore(page, PAGE_SIZE, MPROT.READ | MPROT.WRITE | RESERVED);
       for (let a = page + PAGE_SIZE - CB_SIZE; a >= page; a -= CB_SIZE) this.cbFree.push(a);
     }
     return this.cbFree.pop()!;

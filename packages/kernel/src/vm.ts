@@ -12,7 +12,8 @@
 import { E, MPROT } from './abi/index.js';
 import { PAGE_SIZE, SEGMENT_BASE, SEGMENT_LIMIT } from './params.js';
 
-export const MAPPED = 0x80; // protection byte flag: the page is mapped (even with no access rights)
+export const MAPPED = 0x80;   // protection byte flag: the page is mapped (even with no access rights)
+export const RESERVED = 0x40; // the kernel placed it (control blocks): userland may not unmap, remap or re-protect it
 
 export interface Backing {
   readonly id: number;               // equal ids mean the same memory
@@ -154,6 +155,13 @@ export class AddressSpace {
     return 0;
   }
 
+  /** True when [addr, addr+len) touches a page the kernel reserved (mem_* calls then fail with EINVAL). */
+  overlapsReserved(addr: number, len: number): boolean {
+    const end = Math.min(addr + len, this.coreBytes);
+    for (let a = addr - (addr % PAGE_SIZE); a < end; a += PAGE_SIZE) if (this.prot[a / PAGE_SIZE] & RESERVED) return true;
+    return false;
+  }
+
   /** True when every page of [addr, addr+len) is mapped. */
   allMapped(addr: number, len: number): boolean {
     let ok = true;
@@ -188,7 +196,8 @@ function pagesAllow(prot: Uint8Array, off: number, len: number, need: number): b
   const first = Math.floor(off / PAGE_SIZE), last = Math.floor((off + len - 1) / PAGE_SIZE);
   for (let p = first; p <= last; p++) {
     const b = prot[p];
-    if (!(b & MAPPED) || (b & need) !== need) return false;
+    if (!(b & MAPPED) || (b & need & 7) !== (need & 7)) return false;
+    if (b & RESERVED && need & MPROT.WRITE) return false; // syscalls never write into control blocks
   }
   return true;
 }

@@ -24,6 +24,8 @@ export class Sys {
   }
 
   get tid(): number { return this.i32[this.b + CB.TID]; }
+  /** Index of this thread's control block in i32 (word 0 is STATE). */
+  get cbIndex(): number { return this.b; }
 
   /** Writes argument slot `i`: a u32, a safe integer (u64 or negative i64) or a bigint. */
   arg(i: number, v: number | bigint): void {

@@ -17,7 +17,7 @@ function checkProt(prot: number): number {
 /** Where to put `len` bytes: the fixed address, or a free place in the core or segment area. */
 function place(vm: AddressSpace, addr: number, len: number, fixed: boolean, inCore: boolean): number {
   if (!fixed) return inCore ? vm.findFreeCore(len) : vm.findFreeSegmentRange(len);
-  if (addr % PAGE_SIZE !== 0 || addr === 0) return -E.INVAL;
+  if (addr % PAGE_SIZE !== 0 || addr === 0 || vm.overlapsReserved(addr, len)) return -E.INVAL;
   if (inCore ? addr + len > vm.coreBytes : addr < vm.coreBytes || addr + len > 0xf0000000) return -E.NOMEM;
   return addr;
 }
@@ -74,7 +74,7 @@ function range(t: Thread): [number, number] | number {
   if (addr % PAGE_SIZE !== 0) return E.INVAL;
   if (len === 0) return E.INVAL;
   const l = pageUp(len);
-  if (addr + l > 0x100000000) return E.INVAL;
+  if (addr + l > 0x100000000 || t.proc.vm.overlapsReserved(addr, l)) return E.INVAL;
   return [addr, l];
 }
 
