@@ -56,9 +56,9 @@ async function run(boot: Boot, prog: Program): Promise<void> {
     throw new ThreadGone();
   }
   // fork: this thread's CB is a copy of the parent's, still holding proc_fork's answer and argument slots.
-  const rec = sys.argSlot(0), dv = mem.dv;
-  if (dv.getUint32(rec, true) !== FORK_MAGIC) throw new Error('fork child without a continuation record');
   sys.completeInherited();
+  const rec = sys.argSlot(0), dv = mem.dv;
+  if (rec + 16 > mem.coreBytes || dv.getUint32(rec, true) !== FORK_MAGIC) throw new Error('fork child without a continuation record');
   const os = setup(sys, mem, dv.getUint32(rec + 4, true));
   const name = str(mem.u8.slice(rec + 16, rec + 16 + dv.getUint32(rec + 12, true)));
   const arg = dv.getUint32(rec + 8, true);
@@ -77,6 +77,7 @@ export function start(boot: Boot, prog: Program): Promise<void> {
     if (err instanceof ThreadGone) throw err;
     // An uncaught exception is the program's abort(): report it on fd 2, then die of SIGABRT.
     const sys = new Sys(boot.buffer, boot.cb);
+    sys.recover();
     try { reportCrash(sys, new Memory(boot.buffer, boot.segments, boot.pull), err); } catch { /* fd 2 may be gone */ }
     sys.call(SYS.proc_raise, SIG.ABRT);
     throw new ThreadGone();

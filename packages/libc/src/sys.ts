@@ -87,6 +87,17 @@ export class Sys {
     const at = this.b + CB.RESULTS + 2 * i;
     return (BigInt(this.i32[at + 1] >>> 0) << 32n) | BigInt(this.i32[at] >>> 0);
   }
+  /**
+   * Brings the control block back to IDLE after an exception escaped between a request and its answer
+   * (waits for the answer and discards it). Throws ThreadGone if the kernel has ended the thread.
+   */
+  recover(): void {
+    const m = this.i32, s = this.b + CB.STATE;
+    while (Atomics.load(m, s) === STATE.REQUEST) Atomics.wait(m, s, STATE.REQUEST, 100);
+    if (Atomics.load(m, s) === STATE.RESPONSE) this.finish();
+    if (Atomics.load(m, s) !== STATE.IDLE) throw new ThreadGone();
+  }
+
   /** Completes a syscall answered before this thread ran (a fork child's copy of proc_fork's answer). */
   completeInherited(): number { return this.finish(); }
 
