@@ -114,6 +114,11 @@ function synchronized(t: Tcb, now: number, seg: TcpRepr): void {
     t.synOwed = true;
     return;
   }
+  // Simultaneous open (RFC 9293 3.5 figure 8): the peer's SYN-ACK repeats the SYN we already hold;
+  // without its SYN it is an ordinary ACK at RCV.NXT, which completes our handshake.
+  if (t.state === State.SYN_RECEIVED && seg.flags & SYN && seg.flags & ACK && seg.seqNumber === t.irs) {
+    seg = { ...seg, seqNumber: seqAdd(t.irs, 1), flags: seg.flags & ~SYN };
+  }
   if (!timestampsAcceptable(t, seg)) return;
   if (!acceptable(t, seg)) return unacceptable(t, now, seg);
   // RFC 7323 4.3: remember TSval of a segment that covers Last.ACK.sent.
