@@ -3,7 +3,7 @@
 // build/bootfs/. Programs: userland/*.ts (system programs) and test/programs/*.ts (self-tests).
 // The bundle targets a bare ECMAScript context: importing a Node.js builtin fails the build.
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
@@ -26,4 +26,7 @@ await Promise.all(programs.map(async (file) => {
     outfile: join(out, `${name}.js`), logLevel: 'warning', legalComments: 'none',
   });
 }));
-console.log(`userland: ${programs.length} programs -> build/bootfs`);
+// Plain data files (userland/*.txt) go into bootfs as they are: readable, and not executable (ENOEXEC).
+const data = readdirSync(join(root, 'userland')).filter((f) => f.endsWith('.txt'));
+for (const f of data) copyFileSync(join(root, 'userland', f), join(out, f));
+console.log(`userland: ${programs.length} programs and ${data.length} data files -> build/bootfs`);

@@ -13,7 +13,7 @@ export const RIGHTSETS = {
   pipeWrite: { base: POLLABLE | R.FD_WRITE, inheriting: 0n },
   socket: { base: SOCKET, inheriting: SOCKET },
   shm: {
-    base: rightsOf('FD_READ', 'FD_WRITE', 'FD_SEEK', 'FD_TELL', 'MEM_MAP', 'FILE_STAT_FGET', 'FILE_STAT_FPUT_SIZE',
+    base: rightsOf('FD_READ', 'FD_WRITE', 'FD_SEEK', 'FD_TELL', 'MEM_MAP', 'FILE_STAT_FGET', 'FILE_STAT_FPUT_SIZE', 'FILE_ALLOCATE',
       'FD_STAT_PUT_FLAGS'),
     inheriting: 0n,
   },

@@ -9,3 +9,4 @@ export * from './syscalls.js';
 export * from './control.js';
 export * from './argdata.js';
 export * from './utf8.js';
+export * from './errors.js';

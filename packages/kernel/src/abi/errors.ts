@@ -1,0 +1,70 @@
+// The errors each syscall can return, with the one cause of each: the source of the ERRORS sections in
+// docs/syscalls/*.md. test/errors.test.ts provokes every pair listed here from a userland program, so an
+// error documented here is an error tested.
+import type { ErrnoName } from './errno.js';
+
+type Errs = readonly (readonly [ErrnoName, string])[];
+const BADF: readonly [ErrnoName, string] = ['BADF', 'the fd is not open in this process'];
+const NOTCAP = (r: string): readonly [ErrnoName, string] => ['NOTCAPABLE', `the fd lacks ${r}`];
+const FAULT = (what: string): readonly [ErrnoName, string] => ['FAULT', `${what} is not mapped with the access the call needs`];
+
+export const SYSCALL_ERRORS: Readonly<Record<string, Errs>> = {
+  clock_res_get: [['INVAL', 'unknown clock id']],
+  clock_time_get: [['INVAL', 'unknown clock id']],
+  condvar_signal: [['INVAL', 'scope is neither PRIVATE nor SHARED, the word is misaligned, or nwaiters is 0'], FAULT('the condvar word')],
+  fd_close: [BADF],
+  fd_create1: [['INVAL', 'the type is not POLL, SHARED_MEMORY, SOCKET_DGRAM or SOCKET_STREAM']],
+  fd_create2: [['INVAL', 'the type is not FIFO, SOCKET_DGRAM or SOCKET_STREAM']],
+  fd_datasync: [BADF, NOTCAP('FD_DATASYNC')],
+  fd_dup: [BADF],
+  fd_pread: [BADF, NOTCAP('FD_READ or FD_SEEK'), FAULT('an iovec buffer'), ['INVAL', 'the offset is 2^63 or more']],
+  fd_pwrite: [BADF, NOTCAP('FD_WRITE or FD_SEEK'), FAULT('an iovec buffer'), ['INVAL', 'the offset is 2^63 or more']],
+  fd_read: [BADF, NOTCAP('FD_READ'), FAULT('the iovec array or a buffer'), ['AGAIN', 'non-blocking and nothing to read'], ['INVAL', 'more than MAX_IOVS iovecs']],
+  fd_replace: [BADF],
+  fd_seek: [BADF, NOTCAP('FD_SEEK (FD_TELL for a zero move from the current position)'), ['INVAL', 'bad whence, or the result would be negative']],
+  fd_stat_get: [BADF, FAULT('the fdstat buffer')],
+  fd_stat_put: [BADF, NOTCAP('FD_STAT_PUT_FLAGS, or the new rights are not a subset of the current ones'), ['INVAL', 'no or unknown fdsflags, or unknown fdflags']],
+  fd_sync: [BADF, NOTCAP('FD_SYNC')],
+  fd_write: [BADF, NOTCAP('FD_WRITE'), FAULT('the iovec array or a buffer'), ['AGAIN', 'non-blocking and no room'], ['PIPE', 'the read end is gone']],
+  file_advise: [BADF, NOTCAP('FILE_ADVISE'), ['INVAL', 'unknown advice']],
+  file_allocate: [BADF, NOTCAP('FILE_ALLOCATE'), ['INVAL', 'zero length, or an object that has no size to grow']],
+  file_create: [BADF, ['NOTDIR', 'the fd is not a directory'], NOTCAP('FILE_CREATE_DIRECTORY')],
+  file_link: [BADF, NOTCAP('FILE_LINK_SOURCE')],
+  file_open: [BADF, ['NOTDIR', 'the fd is not a directory'], NOTCAP('FILE_OPEN, or asks for rights beyond its inheriting rights, or the path leaves the directory'), ['NOENT', 'no such file'], ['INVAL', 'unknown oflags'], ['NAMETOOLONG', 'the path is longer than MAX_PATH']],
+  file_readdir: [BADF, ['NOTDIR', 'the fd is not a directory'], NOTCAP('FILE_READDIR'), FAULT('the buffer')],
+  file_readlink: [BADF, ['NOTDIR', 'the fd is not a directory'], NOTCAP('FILE_READLINK')],
+  file_rename: [BADF, NOTCAP('FILE_RENAME_SOURCE')],
+  file_stat_fget: [BADF, NOTCAP('FILE_STAT_FGET'), FAULT('the filestat buffer')],
+  file_stat_fput: [BADF, NOTCAP('FILE_STAT_FPUT_SIZE or FILE_STAT_FPUT_TIMES'), ['INVAL', 'no or unknown fsflags, or SIZE mixed with times']],
+  file_stat_get: [BADF, ['NOTDIR', 'the fd is not a directory'], NOTCAP('FILE_STAT_GET'), ['NOENT', 'no such file'], FAULT('the filestat buffer')],
+  file_stat_put: [BADF, NOTCAP('FILE_STAT_PUT_TIMES')],
+  file_symlink: [BADF, NOTCAP('FILE_SYMLINK')],
+  file_unlink: [BADF, NOTCAP('FILE_UNLINK')],
+  lock_unlock: [['INVAL', 'bad scope or a misaligned word'], FAULT('the lock word'), ['PERM', 'the caller does not hold the lock']],
+  mem_advise: [['INVAL', 'unaligned address, zero length or unknown advice'], ['NOMEM', 'part of the range is not mapped']],
+  mem_map: [['INVAL', 'zero length, unknown flags, not exactly one of PRIVATE/SHARED, or ANON with an fd'], ['NOTSUP', 'WRITE together with EXEC (W^X)'], BADF, ['NODEV', 'the object cannot be mapped'], ['NXIO', 'the range goes beyond the shared-memory object'], ['NOMEM', 'no room for the mapping']],
+  mem_protect: [['INVAL', 'unaligned address or zero length'], ['NOTSUP', 'WRITE together with EXEC (W^X)'], ['NOMEM', 'part of the range is not mapped']],
+  mem_sync: [['INVAL', 'unknown flags, or ASYNC with SYNC'], ['NOMEM', 'part of the range is not mapped']],
+  mem_unmap: [['INVAL', 'unaligned address, zero length, or a range holding control blocks']],
+  poll: [['INVAL', 'no subscriptions, an unknown type, or a lock/condvar subscription not first'], FAULT('the subscriptions or the events buffer')],
+  poll_fd: [BADF, ['INVAL', 'the fd is not a poll object'], NOTCAP('POLL_MODIFY or POLL_WAIT'), FAULT('the events buffer')],
+  proc_exec: [BADF, NOTCAP('PROC_EXEC'), ['NOEXEC', 'the file is not a Cosix image'], ['2BIG', 'the argdata is larger than MAX_ARGDATA']],
+  proc_exit: [],
+  proc_fork: [],
+  proc_raise: [['INVAL', 'unknown signal']],
+  random_get: [FAULT('the buffer'), ['INVAL', 'more than MAX_RANDOM_GET bytes']],
+  sock_accept: [BADF, ['NOTSOCK', 'the fd is not a socket'], ['INVAL', 'the socket is not listening']],
+  sock_bind: [BADF, ['NOTSOCK', 'the fd is not a socket'], ['ISCONN', 'the socket is connected'], NOTCAP('SOCK_BIND_SOCKET, or the directory lacks SOCK_BIND_DIRECTORY')],
+  sock_connect: [BADF, ['NOTSOCK', 'the fd is not a socket'], ['ISCONN', 'the socket is connected'], NOTCAP('SOCK_CONNECT_SOCKET, or the directory lacks SOCK_CONNECT_DIRECTORY')],
+  sock_listen: [BADF, ['NOTSOCK', 'the fd is not a socket'], ['DESTADDRREQ', 'the socket has no name'], ['INVAL', 'the socket is connected']],
+  sock_recv: [BADF, ['NOTSOCK', 'the fd is not a socket'], ['INVAL', 'unknown flags'], FAULT('recv_in, recv_out or a buffer'), ['AGAIN', 'non-blocking and nothing to receive']],
+  sock_send: [BADF, ['NOTSOCK', 'the fd is not a socket'], ['INVAL', 'unknown flags or too many fds'], FAULT('send_in, send_out or a buffer'), ['PIPE', 'the peer is gone or shut down'], ['NOTCONN', 'the socket is not connected'], ['AGAIN', 'non-blocking and no room']],
+  sock_shutdown: [BADF, ['NOTSOCK', 'the fd is not a socket'], ['INVAL', 'how is not RD, WR or both'], ['NOTCONN', 'the socket is not connected']],
+  sock_stat_get: [BADF, ['NOTSOCK', 'the fd is not a socket'], ['INVAL', 'unknown flags'], FAULT('the sockstat buffer')],
+  thread_create: [FAULT('the threadattr')],
+  thread_exit: [],
+  thread_yield: [],
+};
+
+/** Errors every syscall shares: an unknown number is ENOSYS; a process being ended gets no answer. */
+export const COMMON_ERRORS = [['NOSYS', 'the syscall number is not in this ABI (55 and up)']] as const;
