@@ -68,3 +68,27 @@ export const SYSCALL_ERRORS: Readonly<Record<string, Errs>> = {
 
 /** Errors every syscall shares: an unknown number is ENOSYS; a process being ended gets no answer. */
 export const COMMON_ERRORS = [['NOSYS', 'the syscall number is not in this ABI (55 and up)']] as const;
+
+/** The rights each syscall checks, and on which argument (the RIGHTS sections of the docs). */
+export const SYSCALL_RIGHTS: Readonly<Record<string, string>> = {
+  condvar_signal: 'none: the caller names memory it can write', fd_close: 'none', fd_create1: 'none (new fds get the rights of their kind)',
+  fd_create2: 'none (pipe read end: FD_READ; write end: FD_WRITE; sockets: the socket set)', fd_datasync: 'FD_DATASYNC on fd',
+  fd_dup: 'none; the copy has the same rights', fd_pread: 'FD_READ and FD_SEEK on fd', fd_pwrite: 'FD_WRITE and FD_SEEK on fd',
+  fd_read: 'FD_READ on fd', fd_replace: 'none; `to` gets exactly the rights of `from`',
+  fd_seek: 'FD_SEEK on fd, or only FD_TELL for a zero move from the current position', fd_stat_get: 'none',
+  fd_stat_put: 'FD_STAT_PUT_FLAGS on fd to change flags; rights can only be a subset of the current ones',
+  fd_sync: 'FD_SYNC on fd', fd_write: 'FD_WRITE on fd', file_advise: 'FILE_ADVISE on fd', file_allocate: 'FILE_ALLOCATE on fd',
+  file_create: 'FILE_CREATE_DIRECTORY on the directory fd', file_link: 'FILE_LINK_SOURCE on fd1 (FILE_LINK_TARGET on fd2)',
+  file_open: 'FILE_OPEN on the directory fd; requested base and inheriting rights within its inheriting rights; FILE_CREATE_FILE for CREAT',
+  file_readdir: 'FILE_READDIR on fd', file_readlink: 'FILE_READLINK on fd', file_rename: 'FILE_RENAME_SOURCE on fd1 (FILE_RENAME_TARGET on fd2)',
+  file_stat_fget: 'FILE_STAT_FGET on fd', file_stat_fput: 'FILE_STAT_FPUT_SIZE for SIZE, FILE_STAT_FPUT_TIMES for times',
+  file_stat_get: 'FILE_STAT_GET on the directory fd', file_stat_put: 'FILE_STAT_PUT_TIMES on the directory fd',
+  file_symlink: 'FILE_SYMLINK on fd', file_unlink: 'FILE_UNLINK on fd', lock_unlock: 'none: the caller must hold the lock',
+  mem_map: 'MEM_MAP on fd (and MEM_MAP_EXEC for EXEC); none for anonymous maps', poll: 'POLL_FD_READWRITE on fd_read/fd_write fds, POLL_PROC_TERMINATE on process fds (reported per event)',
+  poll_fd: 'POLL_MODIFY on the poll fd to change the set, POLL_WAIT to wait', proc_exec: 'PROC_EXEC on fd; the new table gets each listed fd with its rights',
+  proc_fork: 'none; the process fd has POLL_PROC_TERMINATE and FILE_STAT_FGET', random_get: 'none',
+  sock_accept: 'SOCK_ACCEPT on the socket', sock_bind: 'SOCK_BIND_SOCKET on the socket, SOCK_BIND_DIRECTORY on the directory',
+  sock_connect: 'SOCK_CONNECT_SOCKET on the socket, SOCK_CONNECT_DIRECTORY on the directory', sock_listen: 'SOCK_LISTEN on the socket',
+  sock_recv: 'FD_READ on the socket; received fds keep the rights they were sent with', sock_send: 'FD_WRITE on the socket',
+  sock_shutdown: 'SOCK_SHUTDOWN on the socket', sock_stat_get: 'SOCK_STAT_GET on the socket',
+};
