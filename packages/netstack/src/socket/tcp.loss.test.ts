@@ -1,0 +1,152 @@
+/**
+ * Loss recovery in ESTABLISHED: the retransmission timer and its backoff (RFC 6298), Karn's algorithm,
+ * fast retransmit (RFC 5681), NewReno partial ACKs (RFC 6582), SACK-driven retransmission (RFC 6675),
+ * and zero-window probing (RFC 9293 3.8.6.1). The handshake's RTT sample (10 ms) makes RTO 200 ms.
+ */
+import { expect } from 'chai';
+import type { SackBlock } from '../wire/tcp.js';
+import { ACK, ISS, PEER_ISS, PSH, type Rig, brief, established, filled } from './tcp/testkit.js';
+
+const A = ISS + 1;
+const P = PEER_ISS + 1;
+
+function ack(rig: Rig, now: number, n: number, sackBlocks: SackBlock[] = [], windowLen = 65535): void {
+  rig.deliver(now, { seq: P, ackNumber: n, flags: ACK, windowLen, sackBlocks });
+}
+
+describe('TCP loss recovery (ESTABLISHED)', () => {
+  describe('retransmission timer (RFC 6298)', () => {
+    it('retransmits the first unacknowledged segment with RTO doubling each time', () => {
+      const { rig } = established();
+      expect(rig.sock.tcb.rtt.rto).to.equal(200);
+      rig.sock.send(filled(100));
+      expect(brief(rig.out(20))).to.deep.equal([[A, P, ACK | PSH, 100]]);
+      const times: number[] = [];
+      for (let now = rig.pollAt(20)!; now < 5000; now = rig.pollAt(now)!) {
+        for (const s of rig.out(now)) {
+          expect([s.seqNumber, s.payload.length]).to.deep.equal([A, 100]);
+          times.push(now);
+        }
+      }
+      expect(times).to.deep.equal([220, 620, 1420, 3020]);
+      expect(rig.sock.tcb.rtt.rto).to.equal(3200);
+      // RFC 5681 3.1 (4)-(5): ssthresh = max(FlightSize / 2, 2 SMSS), cwnd = 1 SMSS.
+      expect([rig.sock.tcb.cc.ssthresh, rig.sock.tcb.cc.cwnd]).to.deep.equal([2920, 1460]);
+    });
+
+    it("Karn: no RTT sample from a retransmitted segment; the next segment sent once collapses the backoff", () => {
+      const { rig } = established();
+      rig.sock.send(filled(100));
+      rig.out(20);
+      rig.out(220);
+      rig.out(620); // two retransmissions; RTO is now 800
+      ack(rig, 700, A + 100);
+      expect(rig.sock.tcb.rtt.srtt).to.equal(10);
+      expect(rig.sock.tcb.rtt.rto).to.equal(800);
+      rig.sock.send(filled(100));
+      rig.out(710);
+      ack(rig, 730, A + 200);
+      // RFC 6298 2.3: RTTVAR = 3/4 * 5 + 1/4 * |10 - 20| = 6.25, SRTT = 7/8 * 10 + 1/8 * 20 = 11.25.
+      expect([rig.sock.tcb.rtt.srtt, rig.sock.tcb.rtt.rttvar]).to.deep.equal([11.25, 6.25]);
+      expect(rig.sock.tcb.rtt.rto).to.equal(200);
+    });
+
+    it('drops the connection after too many retransmissions', () => {
+      const { rig } = established({ opts: { maxRetries: 3 } });
+      rig.sock.send(filled(100));
+      let segments = 0;
+      for (let now: number | null = 20; now !== null; now = rig.pollAt(now)) segments += rig.out(now).length;
+      expect(segments).to.equal(4);
+      expect(rig.sock.error).to.equal('timeout');
+    });
+  });
+
+  describe('fast retransmit and NewReno (RFC 5681, RFC 6582)', () => {
+    // MSS 500: the initial window is 4 segments (RFC 5681 3.1 equation (1)).
+    function fourInFlight(sack = false) {
+      const { rig } = established({ peer: { maxSegSize: 500, sackPermitted: sack } });
+      rig.sock.send(filled(2000));
+      expect(brief(rig.out(20)).map((s) => s[0])).to.deep.equal([A, A + 500, A + 1000, A + 1500]);
+      return rig;
+    }
+
+    it('retransmits on the third duplicate ACK, not before, and inflates cwnd by 3 SMSS', () => {
+      const rig = fourInFlight();
+      ack(rig, 30, A);
+      ack(rig, 31, A);
+      expect(rig.out(31)).to.deep.equal([]);
+      ack(rig, 32, A);
+      expect(brief(rig.out(32))).to.deep.equal([[A, P, ACK, 500]]);
+      // ssthresh = FlightSize / 2 = 1000; cwnd = ssthresh + 3 * SMSS.
+      expect([rig.sock.tcb.cc.ssthresh, rig.sock.tcb.cc.cwnd, rig.sock.tcb.cc.inRecovery]).to.deep.equal([1000, 2500, true]);
+    });
+
+    it('retransmits the next hole at once on a partial ACK and leaves recovery on the full ACK', () => {
+      const rig = fourInFlight();
+      for (let i = 0; i < 3; i++) ack(rig, 30 + i, A);
+      rig.out(32);
+      ack(rig, 40, A + 1000); // segments 1 and 2 arrived; segment 3 was lost too
+      expect(brief(rig.out(40))).to.deep.equal([[A + 1000, P, ACK, 500]]);
+      // RFC 6582 3.2 step 5: cwnd = 2500 - 1000 acknowledged + SMSS.
+      expect(rig.sock.tcb.cc.cwnd).to.equal(2000);
+      ack(rig, 50, A + 2000);
+      // RFC 6582 3.2 step 3 option 1: cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS).
+      expect([rig.sock.tcb.cc.inRecovery, rig.sock.tcb.cc.cwnd]).to.deep.equal([false, 1000]);
+    });
+
+    it('with SACK, retransmits only what the scoreboard marks lost (RFC 6675)', () => {
+      const { rig } = established({ peer: { maxSegSize: 500, sackPermitted: true } });
+      rig.sock.send(filled(2000));
+      rig.out(20);
+      ack(rig, 30, A + 1000);
+      ack(rig, 31, A + 2000); // slow start: cwnd 2000 -> 3000, six segments
+      rig.sock.send(filled(3000));
+      const B = A + 2000;
+      expect(brief(rig.out(32)).map((s) => s[0])).to.deep.equal([B, B + 500, B + 1000, B + 1500, B + 2000, B + 2500]);
+      // Segments B and B+1000 are lost; the receiver SACKs the others as they arrive.
+      ack(rig, 40, B, [{ left: B + 500, right: B + 1000 }]);
+      ack(rig, 41, B, [{ left: B + 1500, right: B + 2000 }, { left: B + 500, right: B + 1000 }]);
+      expect(rig.out(41)).to.deep.equal([]);
+      ack(rig, 42, B, [{ left: B + 1500, right: B + 2500 }, { left: B + 500, right: B + 1000 }]);
+      // Third duplicate: recovery; cwnd = ssthresh = 1500; pipe leaves no room beyond the first retransmission.
+      expect(brief(rig.out(42))).to.deep.equal([[B, P, ACK, 500]]);
+      ack(rig, 43, B, [{ left: B + 1500, right: B + 3000 }, { left: B + 500, right: B + 1000 }]);
+      // B+1000 now IsLost (1500 SACKed octets above it): retransmitted; the SACKed B+500 is not.
+      expect(brief(rig.out(43))).to.deep.equal([[B + 1000, P, ACK, 500]]);
+      ack(rig, 50, B + 3000);
+      expect(rig.sock.tcb.cc.inRecovery).to.equal(false);
+      expect(rig.sock.tcb.board.isEmpty).to.equal(true);
+    });
+  });
+
+  describe('zero window (RFC 9293 3.8.6.1)', () => {
+    it('probes a closed window with one octet on a backed-off persist timer, and resumes when it opens', () => {
+      const { rig } = established();
+      ack(rig, 15, A, [], 0);
+      rig.sock.send(filled(100));
+      expect(rig.out(20)).to.deep.equal([]);
+      expect(rig.pollAt(20)).to.equal(220);
+      expect(brief(rig.out(220))).to.deep.equal([[A, P, ACK, 1]]);
+      ack(rig, 230, A, [], 0); // probe refused
+      expect(rig.out(230)).to.deep.equal([]);
+      expect(rig.pollAt(230)).to.equal(620);
+      expect(brief(rig.out(620))).to.deep.equal([[A, P, ACK, 1]]);
+      expect(rig.pollAt(620)).to.equal(1420);
+      ack(rig, 700, A, [], 1000);
+      expect(brief(rig.out(700))).to.deep.equal([[A, P, ACK | PSH, 100]]);
+      expect(rig.sock.tcb.persistAt).to.equal(null);
+    });
+
+    it('a probe the peer accepts is acknowledged like data', () => {
+      const { rig } = established();
+      ack(rig, 15, A, [], 0);
+      rig.sock.send(filled(100));
+      rig.out(20);
+      rig.out(220);
+      ack(rig, 230, A + 1, [], 0);
+      expect(rig.sock.tcb.sndUna).to.equal(A + 1);
+      ack(rig, 240, A + 1, [], 2000);
+      expect(brief(rig.out(240))).to.deep.equal([[A + 1, P, ACK | PSH, 99]]);
+    });
+  });
+});
