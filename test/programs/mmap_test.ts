@@ -1,7 +1,7 @@
 // Memory mappings (Cosix's mmap_test, plus what Cosix lacked): anonymous private maps, MAP_FIXED over an
 // existing map, unmapping (the kernel then refuses the range: EFAULT), protections enforced on kernel
 // access, W^X, and shared-memory objects mapped twice and seen through both mappings and through fd reads.
-import { E, FILETYPE, MFLAGS, MPROT, type Os } from '@cosix/libc';
+import { E, FILETYPE, MFLAGS, MPROT, SCOPE, type Os } from '@cosix/libc';
 import { Checker } from './lib/check.js';
 
 export function main(os: Os): number {
@@ -44,5 +44,30 @@ export function main(os: Os): number {
   c.ok(lockArr !== os.mem.i32 && li === 16, 'shared segment word');
   c.errno(E.NXIO, 'mapping beyond the object', () => os.mmap(3 * 4096, rw, MFLAGS.SHARED, shm, 0));
   os.munmap(m1, 8192); os.munmap(m2, 8192);
+
+  // Across processes: a child maps the same object (through its inherited fd), takes a SHARED-scope lock
+  // in it, and increments a counter the parent also increments; the parent sees the child's work.
+  const m3 = os.mmap(4096, rw, MFLAGS.SHARED, shm, 0);
+  os.mem.bytes(m3, 16).fill(0);
+  const kids = [os.fork('sharer', shm), os.fork('sharer', shm)];
+  for (let i = 0; i < 500; i++) bump(os, m3);
+  kids.forEach((k) => c.eq(os.wait(k).exitcode, 0, 'sharer exit'));
+  const [arr, idx] = os.mem.word(m3 + 4);
+  c.eq(Atomics.load(arr, idx), 1500, 'increments from three processes under one shared lock');
   return c.done();
 }
+
+function bump(os: Os, base: number): void {
+  os.locks.wrlock(base, SCOPE.SHARED);
+  const dv = new DataView(os.mem.bytes(base, 8).buffer, os.mem.bytes(base, 8).byteOffset, 8);
+  dv.setUint32(4, dv.getUint32(4, true) + 1, true); // plain read-modify-write: only the lock makes it safe
+  os.locks.unlock(base, SCOPE.SHARED);
+}
+
+export const entries = {
+  sharer(os: Os, shm: number): number {
+    const m = os.mmap(4096, MPROT.READ | MPROT.WRITE, MFLAGS.SHARED, shm, 0);
+    for (let i = 0; i < 500; i++) bump(os, m);
+    return 0;
+  },
+};
