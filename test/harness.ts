@@ -1,7 +1,7 @@
 // Test harness: boots a kernel with a captured serial console and runs bootfs programs in it.
 import { PassThrough } from 'node:stream';
 import { SerialPort } from '@cosix/hw';
-import { bootKernel, ConsoleDevice, RIGHTSETS, spawnProgram, kernelStats, type Capability, type Kernel, type ExitStatus } from '@cosix/kernel';
+import { bootKernel, ConsoleDevice, RIGHTSETS, spawnProgram, kernelStats, procfsRoot, TreeDir, type Capability, type Kernel, type ExitStatus } from '@cosix/kernel';
 import { ArgFd, type ArgValue } from '@cosix/kernel/abi';
 
 export interface Run { status: ExitStatus; output: string }
@@ -31,6 +31,16 @@ export class TestMachine {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Runs `name` with procfs as fd 3 (as init has it). */
+  async runWithProcfs(name: string): Promise<Run> {
+    const k = this.kernel, before = this.output.length;
+    const { done } = spawnProgram(k, name, { stdout: new ArgFd(0), procfs: new ArgFd(3) }, [
+      ...this.caps(), { obj: new TreeDir(k, procfsRoot(k)), rights: RIGHTSETS.roDir },
+    ]);
+    const status = await done;
+    return { status, output: this.output.slice(before) };
   }
 
   /** The standard fds of a test program: 0 and 2 the console, 1 bootfs. */

@@ -88,6 +88,8 @@ export default async function runThread(task: ThreadTask): Promise<TaskResult> {
   const buffer = task.memory.buffer as unknown as SharedArrayBuffer;
   recordHostThread(new Int32Array(buffer), task.cb);
   const ctx = vm.createContext(Object.create(null), { name: task.name, codeGeneration: { strings: true, wasm: true } });
+  // V8 gives every context a `console` that talks to the inspector; a program writes through its fds only.
+  vm.runInContext('delete globalThis.console', ctx);
   const realm = vm.runInContext('({ SAB: SharedArrayBuffer.prototype, Mem: WebAssembly.Memory.prototype, Arr: Array.prototype, Obj: Object.prototype })', ctx);
   rehome(task.memory, realm.Mem);
   rehome(buffer, realm.SAB);
