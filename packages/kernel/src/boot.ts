@@ -1,14 +1,16 @@
 // Booting: load bootfs from the built userland, make the machine's devices, and start init with its
-// capabilities: fd 0-2 the serial console, 3 bootfs (executables), 4 procfs. `npm start` runs this file.
+// capabilities: fd 0-2 the serial console, 3 bootfs (executables), 4 procfs, then (5, ...) one raw-frames fd per
+// NIC of the machine (nicdev.ts, docs/rawframes.md). `npm start` runs this file.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SerialPort } from '@cosix/hw';
+import { SerialPort, type Nic } from '@cosix/hw';
 import { ArgFd, encodeArgdata, type ArgValue } from './abi/index.js';
 import { Bootfs } from './bootfs.js';
 import { ConsoleDevice } from './chardev.js';
 import { Kernel, type KernelOptions } from './kernel.js';
 import { Description, type KObject } from './object.js';
+import { NicDevice } from './nicdev.js';
 import type { ExitStatus, Process } from './proc.js';
 import { procfsRoot } from './procfs.js';
 import { RIGHTSETS, type RightSet } from './rightsets.js';
@@ -49,18 +51,23 @@ export function spawnProgram(k: Kernel, name: string, args: ArgValue, caps: Capa
   return { proc, done };
 }
 
-/** The standard capabilities init gets. */
-export function initCaps(k: Kernel, serial: SerialPort): Capability[] {
+/** The standard capabilities init gets; a raw-frames fd for each of `nics` (default: the machine's) follows procfs. */
+export function initCaps(k: Kernel, serial: SerialPort, nics: readonly NicDevice[] = k.nics): Capability[] {
   const con = new ConsoleDevice(k, serial);
   return [
     { obj: con, rights: RIGHTSETS.console }, { obj: con, rights: RIGHTSETS.console }, { obj: con, rights: RIGHTSETS.console },
     { obj: k.bootfs.rootObject(k), rights: RIGHTSETS.roDir },
     { obj: new TreeDir(k, procfsRoot(k)), rights: RIGHTSETS.roDir },
+    ...nics.map((dev) => ({ obj: dev.open(), rights: RIGHTSETS.rawFrames })),
   ];
 }
 
-export function bootKernel(opts: KernelOptions & { files?: Map<string, Uint8Array> } = {}): Kernel {
-  return new Kernel({ ...opts, bootfs: new Bootfs(undefined, opts.files ?? loadBootfsFiles()) });
+/** A kernel with bootfs and a driver for each NIC in `nics` (devices the machine made; default none). */
+export function bootKernel(opts: KernelOptions & { files?: Map<string, Uint8Array>; nics?: readonly Nic[] } = {}): Kernel {
+  const { nics = [], ...rest } = opts;
+  const k = new Kernel({ ...rest, bootfs: new Bootfs(undefined, opts.files ?? loadBootfsFiles()) });
+  for (const nic of nics) k.nics.push(new NicDevice(k, nic));
+  return k;
 }
 
 async function main(): Promise<void> {

@@ -6,6 +6,7 @@ export { RIGHTSETS, type RightSet } from './rightsets.js';
 export { createPipe, PipeEnd } from './pipe.js';
 export { createSocketPair, UnixSocket } from './unixsock.js';
 export { ConsoleDevice } from './chardev.js';
+export { NicDevice, RawFramesObject, RAWFRAMES_INFO_BYTES, type NicInfo, type NicDeviceStats, type NicDeviceOptions } from './nicdev.js';
 export { procfsRoot, kernelStats } from './procfs.js';
 export { TreeDir } from './vfs.js';
 export type { Process, ExitStatus, Image } from './proc.js';

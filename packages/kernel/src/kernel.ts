@@ -14,6 +14,7 @@ import { CB, E, SIG, STATE } from './abi/index.js';
 import { Bootfs } from './bootfs.js';
 import * as P from './params.js';
 import { Process, ProcessObject, type ExitStatus, type Image } from './proc.js';
+import type { NicDevice } from './nicdev.js';
 import { HANDLERS } from './syscalls/index.js';
 import { BLOCKED, NO_REPLY, Thread } from './thread.js';
 import { Scheduler } from './wait.js';
@@ -45,6 +46,8 @@ export class Kernel {
     workersTerminated: 0,
   };
   readonly procs = new Set<Process>();
+  /** The machine's NICs, driven by nicdev.ts (bootKernel's `nics`); stopped at shutdown. */
+  readonly nics: NicDevice[] = [];
   private readonly tasks = new Set<Promise<unknown>>();
   private nextPid = 1;
   private nextTid = 1;
@@ -281,6 +284,7 @@ export class Kernel {
   /** Kills every process and stops the pool. */
   async shutdown(): Promise<void> {
     for (const p of [...this.procs]) this.terminate(p, { code: 0, signal: SIG.KILL });
+    for (const n of this.nics) n.close();
     this.closed = true;
     await Promise.allSettled([...this.tasks]);
     this.timers.close();

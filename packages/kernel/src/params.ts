@@ -17,6 +17,7 @@ export const SOCK_BUF_SIZE = 256 << 10;      // bytes buffered per direction of 
 export const SOCK_MAX_DGRAM = 64 << 10;      // largest datagram on a UNIX dgram socket
 export const SOCK_MAX_FDS = 64;              // descriptors attached to one message
 export const SOCK_MAX_BACKLOG = 128;         // pending connections on a listening socket
+export const NIC_RX_QUEUE = 512;             // received frames a NIC holds for its raw-frames fds (more are dropped, counted)
 export const MAX_SUBSCRIPTIONS = 4096;       // subscriptions in one poll or poll_fd call
 export const MAX_PATH = 4096;                // bytes of a path argument (ENAMETOOLONG beyond)
 export const MAX_ARGDATA = 1 << 20;          // bytes of argdata passed to proc_exec

@@ -20,6 +20,11 @@ export const RIGHTSETS = {
   poll: { base: rightsOf('POLL_MODIFY', 'POLL_WAIT', 'FILE_STAT_FGET'), inheriting: 0n },
   process: { base: rightsOf('POLL_PROC_TERMINATE', 'FILE_STAT_FGET'), inheriting: 0n },
   console: { base: POLLABLE | R.FD_READ | R.FD_WRITE, inheriting: 0n },
+  /**
+   * A NIC's raw-frames fd (nicdev.ts): whole frames in and out, poll, non-blocking mode. FD_SEEK is there only
+   * because fd_pread needs it, to read the 8-byte info record (MAC, link state); the fd itself cannot seek.
+   */
+  rawFrames: { base: POLLABLE | rightsOf('FD_READ', 'FD_WRITE', 'FD_SEEK'), inheriting: 0n },
   /** A read-only directory tree (bootfs, procfs): open, read and stat below it, and exec what is in it. */
   roDir: {
     base: rightsOf('FILE_OPEN', 'FILE_READDIR', 'FILE_STAT_FGET', 'FILE_STAT_GET'),
