@@ -1,26 +1,81 @@
-// init: the first process. It holds the console (fds 0-2), bootfs (3) and procfs (4). Until the console
-// daemon exists, it runs the userland self-tests from bootfs and prints a summary.
-import { ArgFd, type ArgValue, type Os } from '@cosix/libc';
+// init: the first process. It holds the console (fds 0-2), bootfs (3) and procfs (4). It runs the userland
+// self-tests from bootfs and prints a summary, then serves a small command line on the console until the
+// console's input ends (or the machine is stopped with Ctrl-C).
+import { ArgFd, R, type ArgValue, type Os } from '@cosix/libc';
 
-const SELFTESTS = ['pipe_test', 'concur_test', 'time_test', 'mmap_test', 'unixsock_test', 'poll_test', 'cap_test', 'fork_test'];
+const SELFTESTS = ['pipe_test', 'concur_test', 'time_test', 'mmap_test', 'unixsock_test', 'poll_test', 'cap_test', 'fork_test', 'signal_test', 'sandbox_test'];
+const EXEC_RIGHTS = R.FD_READ | R.PROC_EXEC;
 
-export function main(os: Os, args: ArgValue): number {
-  const a = args as { bootfs: ArgFd; procfs: ArgFd };
-  const bootfs = a.bootfs.fd;
-  const names = new Set(os.readdir(bootfs).map((e) => e.name));
+interface Fds { bootfs: number; procfs: number }
+
+function run(os: Os, fds: Fds, name: string, args: ArgValue = { stdout: new ArgFd(0), bootfs: new ArgFd(1) }): { exitcode: number; signal: number } {
+  const exe = os.open(fds.bootfs, name, 0, EXEC_RIGHTS);
+  const pfd = os.spawn(exe, args, [1, fds.bootfs, 2]);
+  os.close(exe);
+  const st = os.wait(pfd);
+  os.close(pfd);
+  return st;
+}
+
+function selftests(os: Os, fds: Fds): number {
   os.writeAll(1, `cosix init: running ${SELFTESTS.length} self-tests\n`);
   let failed = 0;
   for (const t of SELFTESTS) {
-    if (!names.has(t)) { os.writeAll(1, `  ${t}: MISSING\n`); failed++; continue; }
-    const exe = os.open(bootfs, t, 0, 1n << 32n | 1n << 1n | 1n << 2n);
-    const pfd = os.spawn(exe, { stdout: new ArgFd(0), bootfs: new ArgFd(1) }, [1, bootfs]);
-    os.close(exe);
-    const st = os.wait(pfd);
-    os.close(pfd);
+    const st = run(os, fds, t);
     const ok = st.signal === 0 && st.exitcode === 0;
-    if (!ok) failed++;
-    os.writeAll(1, `  ${t}: ${ok ? 'ok' : `FAILED (exit ${st.exitcode}, signal ${st.signal})`}\n`);
+    if (!ok) { failed++; os.writeAll(1, `  ${t}: FAILED (exit ${st.exitcode}, signal ${st.signal})\n`); }
   }
   os.writeAll(1, `cosix init: ${SELFTESTS.length - failed} passed, ${failed} failed\n`);
-  return failed ? 1 : 0;
+  return failed;
+}
+
+function ps(os: Os, fds: Fds): void {
+  for (const e of os.readdir(fds.procfs).filter((x) => /^\d+$/.test(x.name))) {
+    const fd = os.open(fds.procfs, `${e.name}/status`, 0, R.FD_READ);
+    const p = JSON.parse(String.fromCharCode(...os.readAll(fd)));
+    os.close(fd);
+    os.writeAll(1, `${String(p.pid).padStart(5)}  ${p.name.padEnd(16)} threads ${p.threads.length}  fds ${p.fds.length}  mapped ${Math.round(p.memory.mapped / 1024)} KiB\n`);
+  }
+}
+
+function command(os: Os, fds: Fds, line: string): boolean {
+  const [cmd, arg] = line.trim().split(/\s+/, 2);
+  switch (cmd) {
+    case '': return true;
+    case 'help': os.writeAll(1, 'commands: help, ps, ls, stats, run PROGRAM, selftest, motd, exit\n'); return true;
+    case 'ps': ps(os, fds); return true;
+    case 'ls': os.writeAll(1, os.readdir(fds.bootfs).map((e) => e.name).filter((n) => !n.startsWith('.')).join('  ') + '\n'); return true;
+    case 'stats': { const fd = os.open(fds.procfs, 'kernel/stats', 0, R.FD_READ); os.writeAll(1, os.readAll(fd)); os.close(fd); return true; }
+    case 'motd': { const fd = os.open(fds.bootfs, 'motd.txt', 0, R.FD_READ); os.writeAll(1, os.readAll(fd)); os.close(fd); return true; }
+    case 'selftest': selftests(os, fds); return true;
+    case 'run': {
+      if (!arg) { os.writeAll(1, 'usage: run PROGRAM\n'); return true; }
+      try { const st = run(os, fds, arg); os.writeAll(1, `[${arg}: exit ${st.exitcode}, signal ${st.signal}]\n`); }
+      catch (e) { os.writeAll(1, `run ${arg}: ${(e as Error).message}\n`); }
+      return true;
+    }
+    case 'exit': return false;
+    default: os.writeAll(1, `unknown command ${cmd} (try help)\n`); return true;
+  }
+}
+
+export function main(os: Os, args: ArgValue): number {
+  const a = args as { bootfs: ArgFd; procfs: ArgFd; interactive?: boolean };
+  const fds = { bootfs: a.bootfs.fd, procfs: a.procfs.fd };
+  const failed = selftests(os, fds);
+  if (a.interactive === false) return failed ? 1 : 0;
+  os.writeAll(1, 'type help for commands\n');
+  let pending = '';
+  for (;;) {
+    os.writeAll(1, 'cosix> ');
+    while (!pending.includes('\n')) {
+      const b = os.read(0, 4096);
+      if (b.length === 0) return failed ? 1 : 0;
+      pending += String.fromCharCode(...b);
+    }
+    const nl = pending.indexOf('\n');
+    const line = pending.slice(0, nl);
+    pending = pending.slice(nl + 1);
+    if (!command(os, fds, line)) return failed ? 1 : 0;
+  }
 }

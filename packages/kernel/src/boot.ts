@@ -73,7 +73,8 @@ export function bootKernel(opts: KernelOptions & { files?: Map<string, Uint8Arra
 async function main(): Promise<void> {
   const serial = new SerialPort(process.stdout, process.stdin);
   const k = bootKernel({ serial });
-  const init = spawnProgram(k, 'init', { console: new ArgFd(0), bootfs: new ArgFd(3), procfs: new ArgFd(4) }, initCaps(k, serial));
+  const interactive = !process.argv.includes('--selftest-only');
+  const init = spawnProgram(k, 'init', { console: new ArgFd(0), bootfs: new ArgFd(3), procfs: new ArgFd(4), interactive }, initCaps(k, serial));
   let stopping = false;
   process.on('SIGINT', () => {
     if (stopping) return;

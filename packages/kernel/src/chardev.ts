@@ -7,11 +7,19 @@ import { Description, KObject, type Readiness } from './object.js';
 export class ConsoleDevice extends KObject {
   readonly type = FILETYPE.CHARACTER_DEVICE;
   private input: Uint8Array[] = [];
-  private readonly off: () => void;
+  private ended = false;
+  private off: (() => void) | undefined;
 
   constructor(kernel: Kernel, private readonly port: SerialPort) {
     super(kernel);
-    this.off = port.onInput((b) => { this.input.push(b); this.readQueue.wakeAll(); });
+  }
+
+  /** Listens to the port only once someone reads, so a write-only console never holds the terminal open. */
+  private listen(): void {
+    this.off ??= this.port.onInput((b) => {
+      if (b) this.input.push(b); else this.ended = true;
+      this.readQueue.wakeAll();
+    });
   }
 
   override write(_d: Description, data: Uint8Array): number {
@@ -20,7 +28,8 @@ export class ConsoleDevice extends KObject {
   }
 
   override read(_d: Description, max: number): Uint8Array | number {
-    if (this.input.length === 0) return -E.AGAIN;
+    this.listen();
+    if (this.input.length === 0) return this.ended ? new Uint8Array(0) : -E.AGAIN;
     const first = this.input[0];
     if (first.length <= max) { this.input.shift(); return first; }
     this.input[0] = first.subarray(max);
@@ -28,8 +37,10 @@ export class ConsoleDevice extends KObject {
   }
 
   override readiness(_d: Description, write: boolean): Readiness {
-    return write ? { ready: true, nbytes: 65536, hangup: false } : { ready: this.input.length > 0, nbytes: this.input[0]?.length ?? 0, hangup: false };
+    if (write) return { ready: true, nbytes: 65536, hangup: false };
+    this.listen();
+    return { ready: this.input.length > 0 || this.ended, nbytes: this.input[0]?.length ?? 0, hangup: this.ended };
   }
 
-  protected override destroy(): void { this.off(); }
+  protected override destroy(): void { this.off?.(); }
 }
