@@ -6,7 +6,7 @@
  * Table of contents
  *   wire/     packet views and representations; the parsing guarantee is stated in wire/index.ts
  *   iface/    Interface (ARP, routing, reassembly, ICMP), devices, loopback
- *   socket/   SocketSet (the contract transport sockets implement) and UDP sockets
+ *   socket/   SocketSet (the contract transport sockets implement), UDP sockets, TCP sockets (socket/tcp.ts)
  *   dhcp/     the DHCP client
  *   params    every limit, in one place
  */
@@ -29,5 +29,9 @@ export {
 export {
   type UdpBindResult, type UdpDatagram, type UdpSendResult, UdpSocket, type UdpSocketOptions,
 } from './socket/udp.js';
+
+export {
+  State as TcpState, type TcpConnectResult, type TcpError, type TcpListenResult, TcpSocket, type TcpSocketOptions,
+} from './socket/tcp.js';
 
 export { DhcpClient, type DhcpClientOptions, type DhcpEvent, type DhcpLease, type DhcpState } from './dhcp/client.js';

@@ -124,7 +124,7 @@ function congestionOnAck(t: Tcb, ack: number, acked: number): void {
     return;
   }
   if (seqGe(ack, cc.recover)) {
-    cc.exit(t.flightSize); // RFC 6582 3.2 step 3: a full acknowledgment ends recovery
+    cc.exit(t.flightSize, t.sackOk); // RFC 6582 3.2 step 3: a full acknowledgment ends recovery
     return;
   }
   // RFC 6582 3.2 step 5 partial ACK: retransmit the next hole at once; with SACK, NextSeg() chooses (RFC 6675 5).

@@ -80,9 +80,13 @@ export class Congestion {
     this.cwnd = Math.max(this.smss, this.cwnd - acked + (acked >= this.smss ? this.smss : 0));
   }
 
-  /** RFC 6582 3.2 step 3 full ACK, option (1): cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS). */
-  exit(flightSize: number): void {
-    this.cwnd = Math.min(this.ssthresh, Math.max(flightSize, this.smss) + this.smss);
+  /**
+   * A full ACK ends recovery. NewReno: RFC 6582 3.2 step 3 option (1), cwnd = min(ssthresh,
+   * max(FlightSize, SMSS) + SMSS), which avoids a burst from the deflated window. SACK: RFC 6675 leaves
+   * cwnd at ssthresh (set on entry); pipe kept the flight near cwnd, so no burst follows.
+   */
+  exit(flightSize: number, sack: boolean): void {
+    this.cwnd = sack ? this.ssthresh : Math.min(this.ssthresh, Math.max(flightSize, this.smss) + this.smss);
     this.inRecovery = false;
     this.dupAcks = 0;
   }

@@ -81,7 +81,9 @@ function normalNext(t: Tcb): Plan | null {
   // RFC 6675 5.1: after a timeout we keep the scoreboard and do not resend SACKed octets.
   for (let end = t.board.sackedEnd(seq); end !== null && seqLt(seq, t.sndMax); end = t.board.sackedEnd(seq)) seq = end;
   const cwndLeft = t.cc.cwnd - seqSub(seq, t.sndUna);
-  if (seqGe(seq, t.sndMax)) return newData(t, seq, cwndLeft);
+  // RFC 3042 limited transmit: each of the first two duplicate ACKs may release one new segment.
+  const limited = t.cc.inRecovery ? 0 : Math.min(t.cc.dupAcks, 2) * t.effMss;
+  if (seqGe(seq, t.sndMax)) return newData(t, seq, cwndLeft + limited);
   const nextSacked = t.board.nextSackedAfter(seq);
   const hole = nextSacked === null ? Infinity : seqSub(nextSacked, seq);
   const wndLeft = seqSub(seqAdd(t.sndUna, t.sndWnd), seq);
