@@ -4,9 +4,12 @@
  * to report how fast the simulation itself ran.
  *
  *   bulkThroughput(bytes)          MB/s (wall clock) moving `bytes` one way over a lossless, zero-delay link
- *   lossyGoodput(loss, rtt, window, seconds)
+ *   lossyGoodput(loss, rtt, window, seconds, cc?)
  *                                  goodput as a fraction of window/RTT, with `loss` on both directions
- *                                  (smoltcp publishes 98.6% at 0%, 67% at 1%, 11.5% at 10% for 32 KiB, 100 ms)
+ *                                  (smoltcp publishes 98.6% at 0%, 67% at 1%, 11.5% at 10% for 32 KiB, 100 ms,
+ *                                  measured without congestion control; cc 'none' compares like with like,
+ *                                  the default 'reno' shows what RFC 5681 congestion control costs under
+ *                                  random loss: it reads every loss as congestion)
  *   manyConnections(n)             open n connections through one stack: wall ms and heap bytes per connection
  */
 import { performance } from 'node:perf_hooks';
@@ -74,10 +77,13 @@ export async function bulkThroughput(bytes: number): Promise<number> {
  * Goodput over `durationVirtualSec` of virtual time with `lossRate` on each direction, a fixed RTT and the
  * receiver's buffer (the window) of `windowBytes`, as a fraction of windowBytes / RTT.
  */
-export async function lossyGoodput(lossRate: number, rttMs: number, windowBytes: number, durationVirtualSec: number): Promise<number> {
+export async function lossyGoodput(
+  lossRate: number, rttMs: number, windowBytes: number, durationVirtualSec: number, congestionControl: 'reno' | 'none' = 'reno',
+): Promise<number> {
   const faults = { ...NO_FAULTS, delay: rttMs / 2, loss: lossRate };
-  const p = pair(faults, { rxBuffer: windowBytes, txBuffer: 4 * windowBytes }, 11);
-  const { client, server } = connect(p, { rxBuffer: windowBytes, txBuffer: 4 * windowBytes });
+  const options = { rxBuffer: windowBytes, txBuffer: 4 * windowBytes, congestionControl };
+  const p = pair(faults, options, 11);
+  const { client, server } = connect(p, options);
   const start = p.link.now;
   const duration = durationVirtualSec * 1000;
   const chunk = new Uint8Array(64 * 1024).map((_, i) => i * 3);

@@ -7,7 +7,7 @@
 import { TcpFlags, type TcpRepr } from '../../wire/tcp.js';
 import { challengeAck, enterTimeWait } from './input.js';
 import { DUP_THRESH } from './sack.js';
-import { seqGe, seqGt, seqLt, seqSub } from './seq.js';
+import { seqGe, seqGt, seqLt, seqMin, seqSub } from './seq.js';
 import { State, type Tcb } from './tcb.js';
 
 /** Returns false when the segment must be dropped here (the rest of it is not processed). */
@@ -33,10 +33,26 @@ export function processAck(t: Tcb, now: number, seg: TcpRepr): boolean {
   const windowBefore = t.sndWnd;
   const newlySacked = t.sackOk && t.board.update(seg.sackBlocks, t.sndUna, t.sndMax);
   updateWindow(t, seg);
+  if (newlySacked) detectLostRetransmission(t);
   if (seqGt(ack, t.sndUna)) newAck(t, now, ack);
   else if (isDuplicateAck(t, seg, windowBefore)) duplicateAck(t, ack, newlySacked);
   else if (newlySacked && !t.cc.inRecovery) maybeEnterRecovery(t, ack);
   return finAcknowledged(t, now);
+}
+
+/**
+ * Lost retransmissions: RFC 6675 leaves them to the retransmission timer. Like RACK (RFC 8985 6.2) we
+ * infer the loss when the peer SACKs data sent after our latest retransmission while a retransmitted
+ * octet is still missing; HighRxt falls back to SND.UNA so that NextSeg() sends those holes again.
+ */
+function detectLostRetransmission(t: Tcb): void {
+  const cc = t.cc;
+  const top = t.board.highest;
+  if (!cc.inRecovery || cc.rtxMark === null || top === null || !seqGt(top, cc.rtxMark)) return;
+  const missing = t.board.holes(t.sndUna, seqMin(cc.highRxt, t.sndMax)).length > 0;
+  if (!missing) return;
+  cc.highRxt = t.sndUna;
+  cc.rtxMark = null;
 }
 
 /** SYN-RECEIVED -> ESTABLISHED (RFC 9293 3.10.7.4 fifth); a close() made meanwhile now sends its FIN. */

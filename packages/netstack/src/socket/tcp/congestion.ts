@@ -3,11 +3,16 @@
  * recovery (RFC 5681 3.2) with NewReno's partial-ACK handling (RFC 6582), or, when SACK was negotiated,
  * the conservative SACK-based recovery of RFC 6675 (the caller computes pipe with the scoreboard).
  * All quantities are bytes; SMSS is the sender's effective segment size.
+ *
+ * `unlimited` turns congestion control off: cwnd reads as infinite and only the peer's window limits
+ * sending; loss recovery (fast retransmit, SACK, the timer) is unchanged. RFC 5681 requires congestion
+ * control on shared networks, so it is never the default: it exists for point-to-point links known to be
+ * uncongested, and to compare with stacks measured without congestion control.
  */
 import { seqLt } from './seq.js';
 
 export class Congestion {
-  cwnd: number;
+  private window: number;
   /** RFC 5681 3.1: the initial ssthresh may be arbitrarily high. */
   ssthresh = Number.MAX_SAFE_INTEGER;
   inRecovery = false;
@@ -15,14 +20,22 @@ export class Congestion {
   recover: number;
   /** RFC 6675 2 HighRxt: octets below it were retransmitted during this recovery. */
   highRxt = 0;
+  /**
+   * SND.MAX when the latest retransmission of this recovery left: data the peer SACKs above it was sent
+   * after that retransmission, so a retransmitted octet still missing was lost again.
+   */
+  rtxMark: number | null = null;
   dupAcks = 0;
   /** Bytes acknowledged in congestion avoidance not yet turned into cwnd growth (RFC 5681 3.1 eq. 3 note). */
   private avoidanceAcked = 0;
 
-  constructor(public smss: number, iss: number) {
-    this.cwnd = Congestion.initialWindow(smss);
+  constructor(public smss: number, iss: number, readonly unlimited = false) {
+    this.window = Congestion.initialWindow(smss);
     this.recover = iss;
   }
+
+  get cwnd(): number { return this.unlimited ? Number.MAX_SAFE_INTEGER : this.window; }
+  set cwnd(bytes: number) { this.window = bytes; }
 
   /** RFC 5681 3.1 equation (1): IW by SMSS. */
   static initialWindow(smss: number): number {
@@ -39,16 +52,16 @@ export class Congestion {
 
   /** New data acknowledged outside recovery (RFC 5681 3.1). */
   onAck(acked: number): void {
-    if (this.cwnd < this.ssthresh) {
+    if (this.window < this.ssthresh) {
       // RFC 5681 3.1 equation (2): slow start grows by at most SMSS per ACK.
-      this.cwnd += Math.min(acked, this.smss);
+      this.window += Math.min(acked, this.smss);
       return;
     }
     // RFC 5681 3.1 equation (3) with byte counting (RFC 3465): one SMSS per cwnd of data acknowledged.
     this.avoidanceAcked += acked;
-    if (this.avoidanceAcked >= this.cwnd) {
-      this.avoidanceAcked -= this.cwnd;
-      this.cwnd += this.smss;
+    if (this.avoidanceAcked >= this.window) {
+      this.avoidanceAcked -= this.window;
+      this.window += this.smss;
     }
   }
 
@@ -66,18 +79,19 @@ export class Congestion {
     this.cwnd = sack ? this.ssthresh : this.ssthresh + 3 * this.smss;
     this.recover = sndMax;
     this.highRxt = sndUna;
+    this.rtxMark = null;
     this.inRecovery = true;
     return true;
   }
 
   /** RFC 5681 3.2 step 4: each further duplicate ACK inflates cwnd by SMSS (NewReno only). */
   inflate(): void {
-    this.cwnd += this.smss;
+    this.window += this.smss;
   }
 
   /** RFC 6582 3.2 step 5 partial ACK: deflate by the amount acknowledged, add back SMSS if that was >= SMSS. */
   partialAck(acked: number): void {
-    this.cwnd = Math.max(this.smss, this.cwnd - acked + (acked >= this.smss ? this.smss : 0));
+    this.window = Math.max(this.smss, this.window - acked + (acked >= this.smss ? this.smss : 0));
   }
 
   /**

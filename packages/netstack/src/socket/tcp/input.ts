@@ -9,6 +9,8 @@ import { seqAdd, seqGe, seqGt, seqLe, seqLt, seqSub } from './seq.js';
 import { State, type Tcb, shiftFor } from './tcb.js';
 
 const { SYN, ACK, RST, FIN } = TcpFlags;
+/** Duplicate ACKs sent for a burst of out-of-order segments: enough for DupThresh and a little more. */
+const MAX_DUP_ACKS_OWED = 4;
 
 export function processSegment(t: Tcb, now: number, seg: TcpRepr): void {
   if (t.state === State.CLOSED || t.state === State.LISTEN) return;
@@ -226,8 +228,10 @@ function receiveText(t: Tcb, now: number, seg: TcpRepr): void {
 function storeText(t: Tcb, now: number, seq: number, data: Uint8Array): void {
   const offset = seqSub(seq, t.rcvNxt);
   if (offset > 0) {
-    // RFC 5681 4.2: an out-of-order segment is acknowledged at once (a duplicate ACK, with SACK blocks).
+    // RFC 5681 4.2: each out-of-order segment is acknowledged at once (a duplicate ACK, with SACK blocks),
+    // even when several arrive before we transmit: the sender counts them.
     if (t.asm.add(seq, seqAdd(seq, data.length))) t.rx.writeAt(offset, data);
+    if (t.ackNow) t.dupAcksOwed = Math.min(t.dupAcksOwed + 1, MAX_DUP_ACKS_OWED);
     t.ackNow = true;
     return;
   }

@@ -181,10 +181,16 @@ function transmit(t: Tcb, now: number, egress: Egress, p: Plan): void {
     t.rttEnd = end;
     t.rttStart = now;
   }
-  if (p.rtx && seqGt(end, t.cc.highRxt)) t.cc.highRxt = end;
+  if (p.rtx && t.cc.inRecovery) {
+    if (seqGt(end, t.cc.highRxt)) t.cc.highRxt = end;
+    t.cc.rtxMark = t.sndMax;
+  }
   if (p.advance) t.sndNxt = end;
   t.sndMax = seqMax(t.sndMax, end);
-  t.rtxAt ??= now + t.rtt.rto;
+  // RFC 6298 5.1; and as BSD and RFC 6582 3.2 step 5 do, a fast retransmission of the first
+  // unacknowledged segment restarts the timer, so that it does not expire while recovery works.
+  if (p.rtx && p.seq === t.sndUna && t.cc.inRecovery) t.rtxAt = now + t.rtt.rto;
+  else t.rtxAt ??= now + t.rtt.rto;
 }
 
 function sendData(t: Tcb, now: number, egress: Egress): void {
@@ -239,7 +245,11 @@ export function dispatchTcb(t: Tcb, now: number, egress: Egress): void {
   if (due.keepalive) emit(t, now, egress, seqSub(t.sndNxt, 1) >>> 0, ACK);
   if (due.probe) sendProbe(t, now, egress);
   sendData(t, now, egress);
-  if (t.ackNow || windowUpdateDue(t)) emit(t, now, egress, t.sndNxt, ACK);
+  if (t.ackNow || windowUpdateDue(t)) {
+    for (; t.dupAcksOwed > 0; t.dupAcksOwed--) emit(t, now, egress, t.sndNxt, ACK);
+    emit(t, now, egress, t.sndNxt, ACK);
+  }
+  t.dupAcksOwed = 0;
 }
 
 /** When the connection next needs dispatch(): now if something is owed, else its earliest timer. */

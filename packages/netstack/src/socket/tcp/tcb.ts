@@ -46,6 +46,8 @@ export interface TcpConfig {
   windowScale: boolean;
   timestamps: boolean;
   sack: boolean;
+  /** 'reno': RFC 5681 / 6582 / 6675 (the default). 'none': only the peer's window limits (congestion.ts). */
+  congestionControl: 'reno' | 'none';
   /** Delayed-ACK timer in ms; 0 acknowledges every segment at once. */
   delayedAck: number;
   initialRto: number;
@@ -68,7 +70,7 @@ export interface KeepaliveConfig {
 export function defaultConfig(rng: () => number): TcpConfig {
   return {
     rng, rxBuffer: TCP_RX_BUFFER, txBuffer: TCP_TX_BUFFER, msl: TCP_MSL_MS, noDelay: false,
-    windowScale: true, timestamps: true, sack: true, delayedAck: TCP_DELAYED_ACK_MS,
+    windowScale: true, timestamps: true, sack: true, congestionControl: 'reno', delayedAck: TCP_DELAYED_ACK_MS,
     initialRto: TCP_INITIAL_RTO_MS, minRto: TCP_MIN_RTO_MS, maxRto: TCP_MAX_RTO_MS, maxRetries: TCP_MAX_RETRIES,
     synRetries: TCP_SYN_RETRIES, reassemblyRanges: TCP_REASSEMBLY_RANGES, challengeAcksPerSec: TCP_CHALLENGE_ACKS_PER_SEC,
     keepalive: { enabled: false, idle: TCP_KEEPALIVE_IDLE_MS, interval: TCP_KEEPALIVE_INTERVAL_MS, probes: TCP_KEEPALIVE_PROBES },
@@ -157,6 +159,8 @@ export class Tcb {
   rtxOwed = false;
   ackNow = false;
   resets: OwedReset[] = [];
+  /** Further duplicate ACKs owed beyond the one `ackNow` stands for: one per out-of-order segment (RFC 5681 4.2). */
+  dupAcksOwed = 0;
   /** Segments received since we last sent an ACK (RFC 5681 4.2: ACK at least every second one). */
   unackedSegments = 0;
   /** RCV.NXT + RCV.WND as last advertised (receiver SWS avoidance, RFC 9293 3.8.6.2.2). */
@@ -184,7 +188,7 @@ export class Tcb {
     this.rx = new ByteRing(cfg.rxBuffer);
     this.asm = new Assembler(cfg.reassemblyRanges);
     this.rtt = new RttEstimator({ initial: cfg.initialRto, min: cfg.minRto, max: cfg.maxRto });
-    this.cc = new Congestion(TCP_DEFAULT_MSS, 0);
+    this.cc = new Congestion(TCP_DEFAULT_MSS, 0, cfg.congestionControl === 'none');
   }
 
   /** RFC 6528: ISN = M + F(4-tuple, secret); M is a 4 us clock, F comes from the injected rng here. */
