@@ -119,6 +119,48 @@ describe('TCP loss recovery (ESTABLISHED)', () => {
     });
   });
 
+  describe('beyond RFC 6675', () => {
+    it('retransmits a lost retransmission once data sent after it is SACKed, before the timer', () => {
+      const { rig } = established({ peer: { maxSegSize: 500, sackPermitted: true } });
+      rig.sock.send(filled(2000));
+      rig.out(20);
+      ack(rig, 30, A + 1000);
+      ack(rig, 31, A + 2000);
+      rig.sock.send(filled(3000));
+      rig.out(32);
+      const B = A + 2000;
+      ack(rig, 40, B, [{ left: B + 500, right: B + 1000 }]);
+      ack(rig, 41, B, [{ left: B + 1500, right: B + 2000 }, { left: B + 500, right: B + 1000 }]);
+      ack(rig, 42, B, [{ left: B + 1500, right: B + 2500 }, { left: B + 500, right: B + 1000 }]);
+      rig.out(42); // retransmits B
+      ack(rig, 43, B, [{ left: B + 1500, right: B + 3000 }, { left: B + 500, right: B + 1000 }]);
+      rig.out(43); // retransmits B+1000 (SND.MAX is B+3000 now)
+      ack(rig, 90, B + 1000, [{ left: B + 1500, right: B + 3000 }]); // B arrived; B+1000's retransmission did not
+      rig.sock.send(filled(1000));
+      expect(brief(rig.out(90)).map((x) => x[0])).to.deep.equal([B + 3000, B + 3500]);
+      // The peer SACKs the new data, sent after the retransmission of B+1000: that retransmission was lost.
+      ack(rig, 140, B + 1000, [{ left: B + 3000, right: B + 3500 }, { left: B + 1500, right: B + 3000 }]);
+      expect(brief(rig.out(140))[0]).to.deep.equal([B + 1000, P, ACK, 500]);
+      expect(rig.sock.tcb.retries).to.equal(0);
+    });
+
+    it("congestionControl 'none' fills the peer's window at once", () => {
+      const { rig } = established({ opts: { congestionControl: 'none' }, peer: { windowLen: 10 * 1460 } });
+      rig.sock.send(filled(20 * 1460));
+      expect(rig.out(20)).to.have.length(10);
+    });
+
+    it('acknowledges each of several out-of-order segments that arrive together (RFC 5681 4.2)', () => {
+      const { rig } = established({ peer: { sackPermitted: true } });
+      for (const at of [1000, 2000, 3000]) {
+        rig.deliver(20, { seq: P + at, ackNumber: A, flags: ACK, windowLen: 65535, payload: filled(500) });
+      }
+      const acks = rig.out(20);
+      expect(brief(acks)).to.deep.equal([[A, P, ACK, 0], [A, P, ACK, 0], [A, P, ACK, 0]]);
+      expect(acks[0]!.sackBlocks).to.have.length(3);
+    });
+  });
+
   describe('zero window (RFC 9293 3.8.6.1)', () => {
     it('probes a closed window with one octet on a backed-off persist timer, and resumes when it opens', () => {
       const { rig } = established();
