@@ -61,6 +61,7 @@ describe('TCP over a faulty link (property)', function () {
       jitter: fc.integer({ min: 0, max: 20 }),
       sack: fc.boolean(),
       timestamps: fc.boolean(),
+      congestionControl: fc.constantFrom<'reno' | 'none'>('reno', 'none'),
     });
     fc.assert(fc.property(scenario, (sc) => {
       const rng = seededRng(sc.seed);
@@ -69,7 +70,10 @@ describe('TCP over a faulty link (property)', function () {
       const link = new VirtualLink(a, b, {
         delay: 5, jitter: sc.jitter, loss: sc.loss / 1000, duplicate: sc.duplicate / 1000, corrupt: sc.corrupt / 1000,
       }, unitRandom(rng));
-      const opts = { sack: sc.sack, timestamps: sc.timestamps, msl: 500, rxBuffer: 16 * 1024, txBuffer: 16 * 1024 };
+      const opts = {
+        sack: sc.sack, timestamps: sc.timestamps, congestionControl: sc.congestionControl, msl: 500,
+        rxBuffer: 16 * 1024, txBuffer: 16 * 1024,
+      };
       const listener = new TcpSocket(b.iface.sockets, { rng: seededRng(sc.seed + 3), ...opts });
       expect(listener.listen({ addr: 0, port: 80 }, 4)).to.equal('ok');
       const client = side(bytes(rng, sc.aBytes));
