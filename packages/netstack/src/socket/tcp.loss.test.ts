@@ -14,6 +14,31 @@ function ack(rig: Rig, now: number, n: number, sackBlocks: SackBlock[] = [], win
   rig.deliver(now, { seq: P, ackNumber: n, flags: ACK, windowLen, sackBlocks });
 }
 
+/**
+ * MSS 500 and SACK. After one round trip cwnd is 2500: five segments B..B+2500 leave with 1000 bytes
+ * queued behind them. B and B+1000 are lost. The first two duplicate ACKs each release a new segment
+ * (RFC 3042 limited transmit), the third enters recovery (ssthresh = cwnd = 3500 / 2) and B is
+ * retransmitted; pipe leaves no room for more.
+ */
+function fiveInFlightTwoLost(): { rig: Rig; B: number } {
+  const { rig } = established({ peer: { maxSegSize: 500, sackPermitted: true } });
+  rig.sock.send(filled(2000));
+  rig.out(20);
+  ack(rig, 30, A + 1000);
+  ack(rig, 31, A + 2000); // slow start while cwnd-limited: 2000 -> 2500 (the second ACK finds it idle)
+  expect(rig.sock.tcb.cc.cwnd).to.equal(2500);
+  rig.sock.send(filled(3500));
+  const B = A + 2000;
+  expect(brief(rig.out(32)).map((x) => x[0])).to.deep.equal([B, B + 500, B + 1000, B + 1500, B + 2000]);
+  ack(rig, 40, B, [{ left: B + 500, right: B + 1000 }]);
+  ack(rig, 41, B, [{ left: B + 1500, right: B + 2000 }, { left: B + 500, right: B + 1000 }]);
+  expect(brief(rig.out(41)).map((x) => x[0])).to.deep.equal([B + 2500, B + 3000]);
+  ack(rig, 42, B, [{ left: B + 1500, right: B + 2500 }, { left: B + 500, right: B + 1000 }]);
+  expect(brief(rig.out(42))).to.deep.equal([[B, P, ACK, 500]]);
+  expect([rig.sock.tcb.cc.ssthresh, rig.sock.tcb.cc.cwnd]).to.deep.equal([1750, 1750]);
+  return { rig, B };
+}
+
 describe('TCP loss recovery (ESTABLISHED)', () => {
   describe('retransmission timer (RFC 6298)', () => {
     it('retransmits the first unacknowledged segment with RTO doubling each time', () => {
@@ -95,25 +120,12 @@ describe('TCP loss recovery (ESTABLISHED)', () => {
     });
 
     it('with SACK, retransmits only what the scoreboard marks lost (RFC 6675)', () => {
-      const { rig } = established({ peer: { maxSegSize: 500, sackPermitted: true } });
-      rig.sock.send(filled(2000));
-      rig.out(20);
-      ack(rig, 30, A + 1000);
-      ack(rig, 31, A + 2000); // slow start: cwnd 2000 -> 3000, six segments
-      rig.sock.send(filled(3000));
-      const B = A + 2000;
-      expect(brief(rig.out(32)).map((s) => s[0])).to.deep.equal([B, B + 500, B + 1000, B + 1500, B + 2000, B + 2500]);
-      // Segments B and B+1000 are lost; the receiver SACKs the others as they arrive.
-      ack(rig, 40, B, [{ left: B + 500, right: B + 1000 }]);
-      ack(rig, 41, B, [{ left: B + 1500, right: B + 2000 }, { left: B + 500, right: B + 1000 }]);
-      expect(rig.out(41)).to.deep.equal([]);
-      ack(rig, 42, B, [{ left: B + 1500, right: B + 2500 }, { left: B + 500, right: B + 1000 }]);
-      // Third duplicate: recovery; cwnd = ssthresh = 1500; pipe leaves no room beyond the first retransmission.
-      expect(brief(rig.out(42))).to.deep.equal([[B, P, ACK, 500]]);
-      ack(rig, 43, B, [{ left: B + 1500, right: B + 3000 }, { left: B + 500, right: B + 1000 }]);
-      // B+1000 now IsLost (1500 SACKed octets above it): retransmitted; the SACKed B+500 is not.
-      expect(brief(rig.out(43))).to.deep.equal([[B + 1000, P, ACK, 500]]);
-      ack(rig, 50, B + 3000);
+      const { rig, B } = fiveInFlightTwoLost();
+      // B arrived (a partial ACK); B+1000 IsLost (2000 SACKed octets above it) and is retransmitted,
+      // the SACKed B+500 and B+1500.. never are.
+      ack(rig, 50, B + 1000, [{ left: B + 1500, right: B + 3500 }]);
+      expect(brief(rig.out(50))).to.deep.equal([[B + 1000, P, ACK, 500]]);
+      ack(rig, 100, B + 3500);
       expect(rig.sock.tcb.cc.inRecovery).to.equal(false);
       expect(rig.sock.tcb.board.isEmpty).to.equal(true);
     });
@@ -121,26 +133,13 @@ describe('TCP loss recovery (ESTABLISHED)', () => {
 
   describe('beyond RFC 6675', () => {
     it('retransmits a lost retransmission once data sent after it is SACKed, before the timer', () => {
-      const { rig } = established({ peer: { maxSegSize: 500, sackPermitted: true } });
-      rig.sock.send(filled(2000));
-      rig.out(20);
-      ack(rig, 30, A + 1000);
-      ack(rig, 31, A + 2000);
-      rig.sock.send(filled(3000));
-      rig.out(32);
-      const B = A + 2000;
-      ack(rig, 40, B, [{ left: B + 500, right: B + 1000 }]);
-      ack(rig, 41, B, [{ left: B + 1500, right: B + 2000 }, { left: B + 500, right: B + 1000 }]);
-      ack(rig, 42, B, [{ left: B + 1500, right: B + 2500 }, { left: B + 500, right: B + 1000 }]);
-      rig.out(42); // retransmits B
-      ack(rig, 43, B, [{ left: B + 1500, right: B + 3000 }, { left: B + 500, right: B + 1000 }]);
-      rig.out(43); // retransmits B+1000 (SND.MAX is B+3000 now)
-      ack(rig, 90, B + 1000, [{ left: B + 1500, right: B + 3000 }]); // B arrived; B+1000's retransmission did not
-      rig.sock.send(filled(1000));
-      expect(brief(rig.out(90)).map((x) => x[0])).to.deep.equal([B + 3000, B + 3500]);
-      // The peer SACKs the new data, sent after the retransmission of B+1000: that retransmission was lost.
-      ack(rig, 140, B + 1000, [{ left: B + 3000, right: B + 3500 }, { left: B + 1500, right: B + 3000 }]);
-      expect(brief(rig.out(140))[0]).to.deep.equal([B + 1000, P, ACK, 500]);
+      const { rig, B } = fiveInFlightTwoLost();
+      rig.sock.send(filled(500));
+      ack(rig, 50, B + 1000, [{ left: B + 1500, right: B + 3500 }]);
+      expect(brief(rig.out(50)).map((x) => x[0])).to.deep.equal([B + 1000, B + 3500]);
+      // B+3500, sent after the retransmission of B+1000, arrives; that retransmission was lost.
+      ack(rig, 100, B + 1000, [{ left: B + 1500, right: B + 4000 }]);
+      expect(brief(rig.out(100))).to.deep.equal([[B + 1000, P, ACK, 500]]);
       expect(rig.sock.tcb.retries).to.equal(0);
     });
 

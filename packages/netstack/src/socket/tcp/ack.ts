@@ -117,6 +117,9 @@ function maybeEnterRecovery(t: Tcb, ack: number): void {
 /** The ACK covers new data: RFC 9293 3.10.7.4 fifth (SND.UNA < SEG.ACK =< SND.NXT). */
 function newAck(t: Tcb, now: number, ack: number): void {
   const acked = seqSub(ack, t.sndUna);
+  // RFC 7661 spirit: cwnd grows only while it limited the sender, so an application- or
+  // window-limited flow does not build a cwnd it never tested.
+  const cwndLimited = t.flightSize + t.effMss >= t.cc.cwnd;
   t.tx.drop(Math.min(seqSub(ack, t.txStart), t.tx.length));
   t.sndUna = ack;
   if (seqLt(t.sndNxt, ack)) t.sndNxt = ack;
@@ -127,16 +130,16 @@ function newAck(t: Tcb, now: number, ack: number): void {
     t.rttEnd = null;
   }
   t.retries = 0;
-  congestionOnAck(t, ack, acked);
+  congestionOnAck(t, ack, acked, cwndLimited);
   // RFC 6298 5.2 / 5.3: stop the timer when all is acknowledged, else restart it.
   t.rtxAt = t.flightSize > 0 ? now + t.rtt.rto : null;
 }
 
-function congestionOnAck(t: Tcb, ack: number, acked: number): void {
+function congestionOnAck(t: Tcb, ack: number, acked: number, cwndLimited: boolean): void {
   const cc = t.cc;
   if (!cc.inRecovery) {
     cc.dupAcks = 0;
-    cc.onAck(acked);
+    if (cwndLimited) cc.onAck(acked);
     return;
   }
   if (seqGe(ack, cc.recover)) {

@@ -89,6 +89,11 @@ export class Congestion {
     this.window += this.smss;
   }
 
+  /** RFC 5681 4.1: after an idle period longer than RTO, cwnd restarts from min(IW, cwnd). */
+  restartAfterIdle(): void {
+    this.window = Math.min(this.window, Congestion.initialWindow(this.smss));
+  }
+
   /** RFC 6582 3.2 step 5 partial ACK: deflate by the amount acknowledged, add back SMSS if that was >= SMSS. */
   partialAck(acked: number): void {
     this.window = Math.max(this.smss, this.window - acked + (acked >= this.smss ? this.smss : 0));

@@ -186,6 +186,7 @@ function transmit(t: Tcb, now: number, egress: Egress, p: Plan): void {
     t.cc.rtxMark = t.sndMax;
   }
   if (p.advance) t.sndNxt = end;
+  t.lastDataSentAt = now;
   t.sndMax = seqMax(t.sndMax, end);
   // RFC 6298 5.1; and as BSD and RFC 6582 3.2 step 5 do, a fast retransmission of the first
   // unacknowledged segment restarts the timer, so that it does not expire while recovery works.
@@ -194,6 +195,11 @@ function transmit(t: Tcb, now: number, egress: Egress, p: Plan): void {
 }
 
 function sendData(t: Tcb, now: number, egress: Egress): void {
+  // RFC 5681 4.1: restart from the initial window after an idle period longer than RTO.
+  if (t.flightSize === 0 && t.lastDataSentAt !== null && now - t.lastDataSentAt > t.rtt.rto) {
+    t.cc.restartAfterIdle();
+    t.lastDataSentAt = null;
+  }
   for (let p = nextSegment(t); p !== null; p = nextSegment(t)) {
     transmit(t, now, egress, p);
     t.rtxOwed = false;

@@ -170,6 +170,8 @@ export class Tcb {
 
   // Timers (absolute ms; null when stopped) and their counters.
   rtxAt: number | null = null;
+  /** When data was last sent (RFC 5681 4.1 idle restart); null before any. */
+  lastDataSentAt: number | null = null;
   retries = 0;
   synRetransmitted = false;
   /** Karn (RFC 6298 3): the timed segment's end and send time; null when nothing valid is being timed. */
