@@ -120,6 +120,17 @@ describe('TCP ESTABLISHED', () => {
       expect([update!.ackNumber, update!.windowLen]).to.deep.equal([P + 4096, 4096]);
     });
 
+    it('announces a reopened window only once it grew by min(half the buffer, MSS) (RFC 9293 3.8.6.2.2)', () => {
+      const { rig } = established({ opts: { rxBuffer: 4096 } });
+      rig.deliver(20, { seq: P, ackNumber: A, flags: ACK, windowLen: 65535, payload: filled(4096) });
+      rig.out(60);
+      rig.sock.recv(1000);
+      expect(rig.out(61)).to.deep.equal([]);
+      rig.sock.recv(1000);
+      const [update] = rig.out(62);
+      expect([update!.ackNumber, update!.windowLen]).to.deep.equal([P + 4096, 2000]);
+    });
+
     it('PAWS: drops (and acknowledges) a segment whose timestamp is older than TS.Recent (RFC 7323 5.3)', () => {
       const { rig } = established({ peer: { timestamps: { tsVal: 500, tsEcr: 1000 } } });
       expect(rig.sock.tcb.tsOk).to.equal(true);
@@ -173,6 +184,15 @@ describe('TCP ESTABLISHED', () => {
       expect(sent).to.equal(10);
       rig.deliver(1100, { seq: P + 3, flags: RST });
       expect(rig.out(1100)).to.have.length(1);
+    });
+
+    it('an ACK older than SND.UNA - MAX.SND.WND is answered with an ACK and dropped (RFC 5961 5.2)', () => {
+      const { rig } = established({ peer: { windowLen: 1000 } });
+      rig.deliver(20, { seq: P, ackNumber: A - 2000, flags: ACK, windowLen: 1000, payload: filled(10) });
+      expect(brief(rig.out(20))).to.deep.equal([[A, P, ACK, 0]]);
+      expect(rig.sock.readable).to.equal(false);
+      rig.deliver(21, { seq: P, ackNumber: A - 500, flags: ACK, windowLen: 1000, payload: filled(10) });
+      expect(rig.sock.recv(100)).to.deep.equal(filled(10)); // within MAX.SND.WND: merely a duplicate
     });
 
     it('an ACK of data never sent is answered with an ACK and its data dropped', () => {

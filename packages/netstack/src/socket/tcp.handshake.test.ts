@@ -83,6 +83,19 @@ describe('TCP handshake', () => {
       expect(rig.sock.error).to.equal('timeout');
     });
 
+    it('an ICMP port unreachable refuses the connection; a locally generated one does not (RFC 1122 4.2.3.9)', () => {
+      const icmp = (localOrigin: boolean) => ({
+        kind: 'unreachable' as const, code: 3, nextHopMtu: 0, local: US, remote: PEER, localOrigin,
+      });
+      const rig = new Rig();
+      rig.sock.connect(US, PEER, 0);
+      rig.out(0);
+      rig.sock.transportError(1, icmp(true));
+      expect(rig.sock.state).to.equal(State.SYN_SENT);
+      rig.sock.transportError(2, icmp(false));
+      expect([rig.sock.state, rig.sock.error]).to.deep.equal([State.CLOSED, 'refused']);
+    });
+
     it('moves to SYN-RECEIVED on a bare SYN and completes a simultaneous open', () => {
       const rig = new Rig();
       rig.sock.connect(US, PEER, 0);

@@ -160,6 +160,22 @@ describe('TCP loss recovery (ESTABLISHED)', () => {
     });
   });
 
+  describe('idle restart (RFC 5681 4.1)', () => {
+    it('after more than RTO without sending, cwnd falls back to the initial window', () => {
+      const { rig } = established();
+      rig.sock.send(filled(3 * 1460));
+      rig.out(20);
+      ack(rig, 30, A + 3 * 1460);
+      expect(rig.sock.tcb.cc.cwnd).to.equal(4 * 1460);
+      rig.sock.send(filled(4 * 1460));
+      expect(rig.out(100)).to.have.length(4); // the grown window
+      ack(rig, 110, A + 7 * 1460);
+      expect(rig.out(110)).to.deep.equal([]);
+      rig.sock.send(filled(10 * 1460));
+      expect(rig.out(1000)).to.have.length(3); // idle for 900 ms > RTO: IW = 3 segments
+    });
+  });
+
   describe('zero window (RFC 9293 3.8.6.1)', () => {
     it('probes a closed window with one octet on a backed-off persist timer, and resumes when it opens', () => {
       const { rig } = established();
