@@ -36,7 +36,7 @@ export function main(os: Os): number {
   c.errno(E.AGAIN, 'non-blocking read of an empty pipe', () => os.read(r, 1));
   os.fdstatPut(w, { flags: FDFLAGS.NONBLOCK }, FDSFLAGS.FLAGS);
   let n = 0;
-  try { for (;;) n += os.write(w, new Uint8Array(4096)); } catch (e) { c.eq((e as { code: number }).code, E.AGAIN, 'full pipe'); }
+  try { for (;;) n += os.write(w, new Uint8Array(4096)); } catch (e) { c.eq((e as { code: number }).code, E.AGAIN, `full pipe (${(e as Error).message})`); }
   c.eq(n, 1 << 20, 'bytes buffered before EAGAIN (PIPE_BUF_SIZE)');
   os.close(r); os.close(w);
 

@@ -142,7 +142,7 @@ export class Kernel {
     if (r.reason === 'aborted') this.stats.workersTerminated++;
     if (t.dead) return;
     // The thread ended without the kernel ending it: the image escaped libc's exit path or the runtime failed.
-    this.log.warn({ pid: t.proc.pid, tid: t.tid, reason: r.reason, message: r.message, state: Atomics.load(t.i32, t.base), sysno: t.sysno, main: t.isMain, inSyscall: t.inSyscall }, 'thread ended unexpectedly');
+    this.log.warn({ pid: t.proc.pid, tid: t.tid, reason: r.reason, message: r.message, state: Atomics.load(t.i32, t.base), sysno: t.sysno, main: t.isMain, inSyscall: t.inSyscall, name: t.proc.name }, 'thread ended unexpectedly');
     this.terminate(t.proc, { code: 0, signal: SIG.ABRT });
   }
 

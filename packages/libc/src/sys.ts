@@ -6,7 +6,7 @@ import { CB, STATE, E } from '@cosix/kernel/abi';
 /** Thrown through userland when the kernel has ended this thread or process; the runtime catches it. */
 export class ThreadGone extends Error {
   readonly cosixExit = true;
-  constructor() { super('thread ended by the kernel'); }
+  constructor(detail = '') { super(`thread ended by the kernel${detail}`); }
 }
 
 const SPIN_MIN = 64, SPIN_MAX = 1 << 16;
@@ -39,13 +39,15 @@ export class Sys {
   private post(n: number): void {
     const m = this.i32, b = this.b;
     m[b + CB.SYSNO] = n;
-    if (Atomics.compareExchange(m, b + CB.STATE, STATE.IDLE, STATE.REQUEST) !== STATE.IDLE) throw new ThreadGone();
+    const was = Atomics.compareExchange(m, b + CB.STATE, STATE.IDLE, STATE.REQUEST);
+    if (was !== STATE.IDLE) throw new ThreadGone(` (state ${was} at request ${n})`);
     if (Atomics.load(m, b + CB.KSPIN) === 0) Atomics.notify(m, b + CB.DOORBELL, 1);
   }
 
   private finish(): number {
     const m = this.i32, b = this.b;
-    if (Atomics.compareExchange(m, b + CB.STATE, STATE.RESPONSE, STATE.IDLE) !== STATE.RESPONSE) throw new ThreadGone();
+    const was = Atomics.compareExchange(m, b + CB.STATE, STATE.RESPONSE, STATE.IDLE);
+    if (was !== STATE.RESPONSE) throw new ThreadGone(` (state ${was} at answer)`);
     return (this.errno = m[b + CB.ERRNO]);
   }
 
@@ -57,7 +59,9 @@ export class Sys {
     let i = 0;
     for (; i < this.spin; i++) if (Atomics.load(m, s) !== STATE.REQUEST) break;
     if (i === this.spin) {
-      Atomics.wait(m, s, STATE.REQUEST);
+      // A wake is only a hint: loop until the word really changed (a notify may be meant for an earlier
+      // request or come from a kill racing the answer).
+      while (Atomics.load(m, s) === STATE.REQUEST) Atomics.wait(m, s, STATE.REQUEST);
       this.spin = Math.max(SPIN_MIN, this.spin >> 1);
     } else if (i > this.spin >> 1) this.spin = Math.min(SPIN_MAX, this.spin << 1);
     return this.finish();
