@@ -31,5 +31,9 @@ export const RIGHTSETS = {
     inheriting: rightsOf('FILE_OPEN', 'FILE_READDIR', 'FILE_STAT_FGET', 'FILE_STAT_GET', 'FD_READ', 'FD_SEEK',
       'FD_TELL', 'PROC_EXEC', 'MEM_MAP', 'POLL_FD_READWRITE', 'FILE_ADVISE'),
   },
+  /** The daemon's end of a pseudo pair: it reads requests and writes answers. */
+  reverse: { base: POLLABLE | R.FD_READ | R.FD_WRITE, inheriting: 0n },
+  /** The factory of pseudo pairs (a kernel-served datagram socket). */
+  pseudoFactory: { base: POLLABLE | R.FD_READ | R.FD_WRITE, inheriting: RIGHTS_ALL },
   all: { base: RIGHTS_ALL, inheriting: RIGHTS_ALL },
 } satisfies Record<string, RightSet>;

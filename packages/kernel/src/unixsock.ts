@@ -41,10 +41,15 @@ export class UnixSocket extends KObject {
       if (data.length > space) return -E.AGAIN;
     } else if (space <= 0 && (data.length > 0 || fds.length > 0)) return -E.AGAIN;
     const n = this.stream ? Math.min(space, data.length) : data.length;
-    p.queue.push({ data: data.slice(0, n), off: 0, fds });
-    p.queued += n;
-    p.readQueue.wakeAll();
+    p.accept(data.slice(0, n), fds);
     return n;
+  }
+
+  /** Takes a message sent by the peer. Kernel-served sockets override it to answer requests themselves. */
+  protected accept(data: Uint8Array, fds: FdCarry[]): void {
+    this.queue.push({ data, off: 0, fds });
+    this.queued += data.length;
+    this.readQueue.wakeAll();
   }
 
   /** Takes (or with PEEK copies) up to `max` bytes; E.AGAIN when nothing is there yet. */
@@ -145,8 +150,12 @@ export class UnixSocket extends KObject {
       p.peer = undefined;
       p.readQueue.wakeAll();
       p.writeQueue.wakeAll();
+      p.peerClosed();
     }
   }
+
+  /** The peer has been destroyed. Kernel-served sockets that live only for their peer override this. */
+  protected peerClosed(): void {}
 }
 
 export function dropFds(fds: FdCarry[]): void {

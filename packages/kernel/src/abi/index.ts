@@ -10,3 +10,4 @@ export * from './control.js';
 export * from './argdata.js';
 export * from './utf8.js';
 export * from './errors.js';
+export * from './pseudo.js';

@@ -1,14 +1,19 @@
 // file_* system calls. Kernel-served directories (bootfs, procfs) are read-only trees: calls that would
 // change them need rights those fds never carry (ENOTCAPABLE). Shared-memory objects take size changes.
-import { ADVICE, DIRENT, E, FDSTAT, FILESTAT, FILETYPE, FSFLAGS, OFLAGS, R } from '../abi/index.js';
+import { ADVICE, DIRENT, E, FDSTAT, FILESTAT, FILETYPE, FSFLAGS, LOOKUP, OFLAGS, OP, R, ULFLAGS } from '../abi/index.js';
 import type { KObject, Stat } from '../object.js';
 import { ShmObject } from '../shm.js';
 import type { Ret, Thread } from '../thread.js';
-import { TreeDir, type Directory } from '../vfs.js';
+import { TreeDir, TreeFile } from '../vfs.js';
+import { isPseudo, isPseudoDir, PseudoObject } from '../pseudo.js';
+import { pCreate, pOpen, pReaddir, pReadlink, pSimple, pStatFget, pStatGet, pStatPut, pSymlink, pTwoPath, pUnlink } from './pseudofile.js';
 import { installNew } from './fd.js';
 import { readPath, readStruct, writeStruct } from './uaccess.js';
 
-const isDir = (o: KObject): o is KObject & Directory => o instanceof TreeDir;
+type Dir = TreeDir | PseudoObject;
+const isDir = (o: KObject): o is Dir => o instanceof TreeDir || isPseudoDir(o);
+/** The lookup flags in the high word of a `lookup` argument slot. */
+const follow = (t: Thread, slot: number) => t.hi32(slot) & LOOKUP.SYMLINK_FOLLOW;
 
 function writeStat(t: Thread, addr: number, s: Stat): number {
   return writeStruct(t, addr, FILESTAT, {
@@ -36,6 +41,7 @@ export function file_open(t: Thread): Ret {
   if ((base & ~dirFd.inheriting) !== 0n || (inh & ~dirFd.inheriting) !== 0n) return E.NOTCAPABLE;
   if (oflags & OFLAGS.CREAT && (dirFd.base & R.FILE_CREATE_FILE) === 0n) return E.NOTCAPABLE;
   if (oflags & OFLAGS.TRUNC && (base & R.FILE_STAT_FPUT_SIZE) === 0n) return E.NOTCAPABLE;
+  if (isPseudo(dir)) return pOpen(t, dir, path, oflags, follow(t, 0), { base, inheriting: inh }, flags);
   const obj = dir.open(path, oflags);
   if (typeof obj === 'number') return obj;
   if (oflags & OFLAGS.CREAT && oflags & OFLAGS.EXCL) { obj.ref().unref(); return E.EXIST; }
@@ -51,8 +57,8 @@ export function file_readdir(t: Thread): Ret {
   const d = dirArg(t, t.u32(0), R.FILE_READDIR);
   if (typeof d === 'number') return d;
   const buf = t.u32(1), len = t.u32(2), cookie = t.u64(3);
+  if (isPseudo(d[1])) return pReaddir(t, d[1], buf, len, cookie);
   const out = new Uint8Array(len);
-  const dv = new DataView(out.buffer);
   let used = 0;
   for (const e of d[1].readdir(cookie)) {
     const name = new TextEncoder().encode(e.name);
@@ -66,7 +72,6 @@ export function file_readdir(t: Thread): Ret {
     used += n;
     if (used >= len) break;
   }
-  void dv;
   const e = t.proc.vm.write(buf, out.subarray(0, used));
   if (e) return e;
   t.setResult(used);
@@ -76,6 +81,7 @@ export function file_readdir(t: Thread): Ret {
 export function file_stat_fget(t: Thread): Ret {
   const f = t.proc.fds.get(t.u32(0), R.FILE_STAT_FGET);
   if (typeof f === 'number') return f;
+  if (isPseudo(f.desc.obj)) return pStatFget(t, f.desc.obj, t.u32(1));
   return writeStat(t, t.u32(1), f.desc.obj.stat());
 }
 
@@ -84,6 +90,7 @@ export function file_stat_get(t: Thread): Ret {
   if (typeof d === 'number') return d;
   const path = readPath(t, t.u32(1), t.u32(2));
   if (typeof path === 'number') return path;
+  if (isPseudo(d[1])) return pStatGet(t, d[1], path, follow(t, 0), t.u32(3));
   const s = d[1].statPath(path);
   if (typeof s === 'number') return s;
   return writeStat(t, t.u32(3), s);
@@ -100,8 +107,9 @@ export function file_stat_fput(t: Thread): Ret {
   const st = readStruct(t, t.u32(1), FILESTAT);
   if (typeof st === 'number') return st;
   const obj = f.desc.obj;
+  if (isPseudo(obj)) return pStatPut(t, obj, undefined, 0, new Uint8Array(st.buffer), fl);
   if (size) return obj instanceof ShmObject ? obj.resize(st.getBigUint64(24, true)) : E.INVAL;
-  return obj instanceof TreeDir ? E.ROFS : 0;
+  return obj instanceof TreeDir || obj instanceof TreeFile ? E.ROFS : 0;
 }
 
 export function file_allocate(t: Thread): Ret {
@@ -110,6 +118,7 @@ export function file_allocate(t: Thread): Ret {
   const off = t.u64(1), len = t.u64(2);
   if (len === 0n) return E.INVAL;
   const obj = f.desc.obj;
+  if (isPseudo(obj)) return pSimple(t, obj, OP.ALLOCATE, off, len);
   if (!(obj instanceof ShmObject)) return E.INVAL;
   return off + len > obj.size() ? obj.resize(off + len) : 0;
 }
@@ -119,29 +128,72 @@ export function file_advise(t: Thread): Ret {
   if (typeof f === 'number') return f;
   const advice = t.u32(3);
   if (advice < ADVICE.DONTNEED || advice > ADVICE.WILLNEED) return E.INVAL;
+  if (isPseudo(f.desc.obj)) return pSimple(t, f.desc.obj, OP.ADVISE, t.u64(1), t.u64(2), advice);
   return f.desc.obj.type === FILETYPE.REGULAR_FILE || f.desc.obj.type === FILETYPE.SHARED_MEMORY ? 0 : E.BADF;
 }
 
-/** Path calls that change a directory; kernel trees refuse them (rights first, then EROFS). */
-function mutating(right: bigint, fdSlot: number) {
+/** The directory argument of a path call that changes it, and its path; kernel trees are read-only. */
+function pathArgs(t: Thread, fdSlot: number, pathSlot: number, right: bigint): [PseudoObject, string] | number {
+  const d = dirArg(t, t.u32(fdSlot), right);
+  if (typeof d === 'number') return d;
+  const path = readPath(t, t.u32(pathSlot), t.u32(pathSlot + 1));
+  if (typeof path === 'number') return path;
+  return isPseudo(d[1]) ? [d[1], path] : E.ROFS;
+}
+
+export function file_create(t: Thread): Ret {
+  const a = pathArgs(t, 0, 1, R.FILE_CREATE_DIRECTORY);
+  if (typeof a === 'number') return a;
+  if (t.u32(3) !== FILETYPE.DIRECTORY) return E.INVAL;
+  return pCreate(t, a[0], a[1], FILETYPE.DIRECTORY);
+}
+
+export function file_unlink(t: Thread): Ret {
+  const a = pathArgs(t, 0, 1, R.FILE_UNLINK);
+  if (typeof a === 'number') return a;
+  const fl = t.u32(3);
+  if ((fl & ~ULFLAGS.REMOVEDIR) !== 0) return E.INVAL;
+  return pUnlink(t, a[0], a[1], fl);
+}
+
+export function file_symlink(t: Thread): Ret {
+  const target = readPath(t, t.u32(0), t.u32(1));
+  const a = pathArgs(t, 2, 3, R.FILE_SYMLINK);
+  if (typeof a === 'number') return a;
+  if (typeof target === 'number') return target;
+  return pSymlink(t, a[0], target, a[1]);
+}
+
+/** file_link and file_rename: two directories on the same daemon (EXDEV otherwise). */
+function twoPaths(op: number, r1: bigint, r2: bigint) {
   return (t: Thread): Ret => {
-    const d = dirArg(t, t.u32(fdSlot), right);
-    return typeof d === 'number' ? d : E.ROFS;
+    const a = pathArgs(t, 0, 1, r1);
+    if (typeof a === 'number') return a;
+    const b = pathArgs(t, 3, 4, r2);
+    if (typeof b === 'number') return b;
+    return pTwoPath(t, op, a[0], a[1], b[0], b[1], op === OP.LINK ? follow(t, 0) : 0);
   };
 }
 
-export const file_create = mutating(R.FILE_CREATE_DIRECTORY, 0);
-export const file_link = mutating(R.FILE_LINK_SOURCE, 0);
-export const file_rename = mutating(R.FILE_RENAME_SOURCE, 0);
-export const file_symlink = mutating(R.FILE_SYMLINK, 2);
-export const file_unlink = mutating(R.FILE_UNLINK, 0);
-export const file_stat_put = mutating(R.FILE_STAT_PUT_TIMES, 0);
+export const file_link = twoPaths(OP.LINK, R.FILE_LINK_SOURCE, R.FILE_LINK_TARGET);
+export const file_rename = twoPaths(OP.RENAME, R.FILE_RENAME_SOURCE, R.FILE_RENAME_TARGET);
+
+export function file_stat_put(t: Thread): Ret {
+  const a = pathArgs(t, 0, 1, R.FILE_STAT_PUT_TIMES);
+  if (typeof a === 'number') return a;
+  const fl = t.u32(4);
+  if (fl === 0 || (fl & ~(FSFLAGS.ATIM | FSFLAGS.ATIM_NOW | FSFLAGS.MTIM | FSFLAGS.MTIM_NOW)) !== 0) return E.INVAL;
+  const st = readStruct(t, t.u32(3), FILESTAT);
+  if (typeof st === 'number') return st;
+  return pStatPut(t, a[0], a[1], follow(t, 0), new Uint8Array(st.buffer), fl);
+}
 
 export function file_readlink(t: Thread): Ret {
   const d = dirArg(t, t.u32(0), R.FILE_READLINK);
   if (typeof d === 'number') return d;
   const path = readPath(t, t.u32(1), t.u32(2));
   if (typeof path === 'number') return path;
+  if (isPseudo(d[1])) return pReadlink(t, d[1], path, t.u32(3), t.u32(4));
   const s = d[1].statPath(path);
   if (typeof s === 'number') return s;
   return E.INVAL; // kernel trees hold no symbolic links

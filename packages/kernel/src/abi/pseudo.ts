@@ -1,0 +1,104 @@
+// The pseudo file descriptor protocol, version 1: what the kernel sends a daemon through the reverse end of
+// a pseudo pair, and what the daemon answers. Defined once here for the kernel (pseudo.ts) and for daemons
+// (tmpfs). Little-endian. Many requests may be in flight per reverse end; answers may come in any order.
+//
+// Request (kernel -> daemon), REQ_HEADER bytes then data1 then data2:
+//   0 u32 magic  4 u32 id  8 u32 op  12 u32 flags  16 u64 handle  24 u64 arg1  32 u64 arg2
+//   40 u32 len1  44 u32 len2
+// Response (daemon -> kernel), RESP_HEADER bytes then data:
+//   0 u32 magic  4 u32 id (0 = unsolicited event)  8 u32 errno  12 u32 flags  16 u64 value1  24 u64 value2
+//   32 u32 len  36 u32 reserved
+// A read of the reverse end returns whole requests only (as many as fit); a write carries whole responses.
+// The daemon never sees client memory: paths and data arrive as bytes in the request.
+
+export const PSEUDO_MAGIC = 0x31445350; // 'PSD1'
+export const REQ_HEADER = 48;
+export const RESP_HEADER = 40;
+export const PSEUDO_MAX_DATA = 1 << 20;  // largest data1+data2 or response data
+
+/** Operations. Unless noted, `handle` names the object the call is made on. */
+export const OP = {
+  OPEN: 1,        // data1 path; arg1 oflags; flags lookupflags -> value1 new handle, value2 filetype
+  CREATE: 2,      // data1 path; arg1 filetype (directory)
+  LINK: 3,        // data1 path1 (source, under handle; flags lookupflags); arg1 handle2; data2 path2
+  RENAME: 4,      // data1 path1 (under handle); arg1 handle2; data2 path2
+  SYMLINK: 5,     // data1 target; data2 path (under handle)
+  READLINK: 6,    // data1 path; arg1 buffer size -> data
+  UNLINK: 7,      // data1 path; arg1 ulflags
+  STAT_GET: 8,    // data1 path; flags lookupflags -> data filestat (56 bytes)
+  STAT_FGET: 9,   // -> data filestat
+  STAT_PUT: 10,   // data1 path; flags lookupflags; arg1 fsflags; data2 filestat
+  STAT_FPUT: 11,  // arg1 fsflags; data2 filestat
+  READDIR: 12,    // arg1 cookie; arg2 buffer size -> data dirent records, as file_readdir lays them out
+  PREAD: 13,      // arg1 offset; arg2 length -> data
+  PWRITE: 14,     // arg1 offset; flags APPEND (write at the end); data1 bytes -> value1 count, value2 end offset
+  ALLOCATE: 15,   // arg1 offset; arg2 length
+  ADVISE: 16,     // arg1 offset; arg2 length; flags advice
+  SYNC: 17,       // flags 1 = data only
+  CLOSE: 18,      // the kernel has dropped `handle`; no answer is expected
+  EVENT: 100,     // unsolicited (id 0): value1 handle became readable or writable (wake pollers)
+} as const;
+
+export const PWRITE_APPEND = 1;
+
+export interface PseudoRequest {
+  id: number; op: number; flags: number; handle: bigint; arg1: bigint; arg2: bigint; data1: Uint8Array; data2: Uint8Array;
+}
+export interface PseudoResponse { id: number; errno: number; flags: number; value1: bigint; value2: bigint; data: Uint8Array }
+
+export function encodeRequest(r: PseudoRequest): Uint8Array {
+  const out = new Uint8Array(REQ_HEADER + r.data1.length + r.data2.length);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, PSEUDO_MAGIC, true); dv.setUint32(4, r.id, true); dv.setUint32(8, r.op, true); dv.setUint32(12, r.flags, true);
+  dv.setBigUint64(16, r.handle, true); dv.setBigUint64(24, r.arg1, true); dv.setBigUint64(32, r.arg2, true);
+  dv.setUint32(40, r.data1.length, true); dv.setUint32(44, r.data2.length, true);
+  out.set(r.data1, REQ_HEADER);
+  out.set(r.data2, REQ_HEADER + r.data1.length);
+  return out;
+}
+
+/** Splits a buffer of whole requests; stops (returning what parsed) at the first malformed one. */
+export function decodeRequests(b: Uint8Array): PseudoRequest[] {
+  const out: PseudoRequest[] = [];
+  const dv = new DataView(b.buffer, b.byteOffset, b.length);
+  for (let at = 0; at + REQ_HEADER <= b.length;) {
+    if (dv.getUint32(at, true) !== PSEUDO_MAGIC) break;
+    const len1 = dv.getUint32(at + 40, true), len2 = dv.getUint32(at + 44, true);
+    const end = at + REQ_HEADER + len1 + len2;
+    if (end > b.length) break;
+    out.push({
+      id: dv.getUint32(at + 4, true), op: dv.getUint32(at + 8, true), flags: dv.getUint32(at + 12, true),
+      handle: dv.getBigUint64(at + 16, true), arg1: dv.getBigUint64(at + 24, true), arg2: dv.getBigUint64(at + 32, true),
+      data1: b.slice(at + REQ_HEADER, at + REQ_HEADER + len1), data2: b.slice(at + REQ_HEADER + len1, end),
+    });
+    at = end;
+  }
+  return out;
+}
+
+export function encodeResponse(r: PseudoResponse): Uint8Array {
+  const out = new Uint8Array(RESP_HEADER + r.data.length);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, PSEUDO_MAGIC, true); dv.setUint32(4, r.id, true); dv.setUint32(8, r.errno, true); dv.setUint32(12, r.flags, true);
+  dv.setBigUint64(16, r.value1, true); dv.setBigUint64(24, r.value2, true); dv.setUint32(32, r.data.length, true);
+  out.set(r.data, RESP_HEADER);
+  return out;
+}
+
+/** Parses whole responses; `bad` is set when trailing bytes are not a well-formed response. */
+export function decodeResponses(b: Uint8Array): { responses: PseudoResponse[]; bad: boolean } {
+  const responses: PseudoResponse[] = [];
+  const dv = new DataView(b.buffer, b.byteOffset, b.length);
+  let at = 0;
+  while (at + RESP_HEADER <= b.length) {
+    const len = dv.getUint32(at + 32, true);
+    if (dv.getUint32(at, true) !== PSEUDO_MAGIC || len > PSEUDO_MAX_DATA || at + RESP_HEADER + len > b.length) break;
+    responses.push({
+      id: dv.getUint32(at + 4, true), errno: dv.getUint32(at + 8, true), flags: dv.getUint32(at + 12, true),
+      value1: dv.getBigUint64(at + 16, true), value2: dv.getBigUint64(at + 24, true),
+      data: b.slice(at + RESP_HEADER, at + RESP_HEADER + len),
+    });
+    at += RESP_HEADER + len;
+  }
+  return { responses, bad: at !== b.length };
+}

@@ -1,0 +1,182 @@
+// Pseudo file descriptors. A pseudo pair is a pseudo end, which behaves like any fd of its type, and a
+// reverse end held by a daemon: every operation on the pseudo end becomes a request (abi/pseudo.ts) that
+// the daemon reads from the reverse end and answers by writing to it. The kernel checks rights on the
+// pseudo end before forwarding; the daemon gets only the request's bytes. Many requests can be in flight;
+// each has a deadline, and a daemon that exits (its reverse end closes) fails them all with EIO at once and
+// makes its pseudo fds report hangup. Called only on the kernel thread.
+import {
+  E, FILETYPE, OP, decodeResponses, encodeRequest, type PseudoRequest, type PseudoResponse,
+} from './abi/index.js';
+import type { TimerHandle } from '@cosix/hw';
+import type { Kernel } from './kernel.js';
+import { Description, KObject, type Readiness } from './object.js';
+import { PSEUDO_TIMEOUT_MS } from './params.js';
+import { RIGHTSETS } from './rightsets.js';
+import { WOULD_BLOCK, type Ret, type Thread } from './thread.js';
+import { UnixSocket, type FdCarry } from './unixsock.js';
+import { WaitQueue } from './wait.js';
+import { utf8Decode, utf8Encode } from './abi/index.js';
+
+interface Pending { done: (r: PseudoResponse | number) => void; timer: TimerHandle }
+
+export class ReverseObject extends KObject {
+  readonly type = FILETYPE.SOCKET_DGRAM;
+  private outbox: Uint8Array[] = [];
+  private pending = new Map<number, Pending>();
+  private nextId = 1;
+  dead = false;
+  readonly objects = new Map<bigint, Set<PseudoObject>>(); // pseudo objects by daemon handle (events)
+
+  constructor(kernel: Kernel) { super(kernel); }
+
+  get inFlight(): number { return this.pending.size; }
+
+  /** Queues a request; `done` gets the response, or EIO if the daemon dies or does not answer in time. */
+  request(r: Omit<PseudoRequest, 'id'>, done: (r: PseudoResponse | number) => void): void {
+    if (this.dead) { done(E.IO); return; }
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
+    const timer = this.kernel.timers.add(this.kernel.monotonic() + BigInt(PSEUDO_TIMEOUT_MS) * 1_000_000n, () => {
+      if (this.pending.delete(id)) done(E.IO);
+    });
+    this.pending.set(id, { done, timer });
+    this.post({ ...r, id });
+  }
+
+  /** Sends a request that expects no answer (CLOSE). */
+  post(r: PseudoRequest): void {
+    if (this.dead) return;
+    this.outbox.push(encodeRequest(r));
+    this.readQueue.wakeAll();
+  }
+
+  override read(_d: Description, max: number): Uint8Array | number {
+    if (this.outbox.length === 0) return this.dead ? new Uint8Array(0) : -E.AGAIN;
+    if (this.outbox[0].length > max) return -E.MSGSIZE;
+    let n = 0, k = 0;
+    while (k < this.outbox.length && n + this.outbox[k].length <= max) n += this.outbox[k++].length;
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (const m of this.outbox.splice(0, k)) { out.set(m, at); at += m.length; }
+    return out;
+  }
+
+  override write(_d: Description, data: Uint8Array): number {
+    const { responses, bad } = decodeResponses(data);
+    for (const r of responses) this.deliver(r);
+    if (bad) {
+      this.kernel.log.warn({ bytes: data.length, parsed: responses.length }, 'pseudo: malformed response from daemon');
+      return -E.INVAL;
+    }
+    return data.length;
+  }
+
+  private deliver(r: PseudoResponse): void {
+    if (r.id === 0) {
+      for (const o of this.objects.get(r.value1) ?? []) { o.readQueue.wakeAll(); o.writeQueue.wakeAll(); }
+      return;
+    }
+    const p = this.pending.get(r.id);
+    if (!p) return; // late answer to a request that timed out
+    this.pending.delete(r.id);
+    this.kernel.timers.cancel(p.timer);
+    p.done(r);
+  }
+
+  override readiness(_d: Description, write: boolean): Readiness {
+    if (write) return { ready: true, nbytes: 1 << 20, hangup: false };
+    return { ready: this.outbox.length > 0, nbytes: this.outbox[0]?.length ?? 0, hangup: false };
+  }
+
+  protected override destroy(): void {
+    this.dead = true;
+    this.outbox = [];
+    const pend = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pend) { this.kernel.timers.cancel(p.timer); p.done(E.IO); }
+    for (const set of this.objects.values()) for (const o of set) { o.readQueue.wakeAll(); o.writeQueue.wakeAll(); }
+  }
+}
+
+/** The pseudo end: an object of `type` whose operations are requests to the daemon behind `reverse`. */
+export class PseudoObject extends KObject {
+  constructor(kernel: Kernel, readonly type: number, readonly reverse: ReverseObject, readonly handle: bigint) {
+    super(kernel);
+    let set = reverse.objects.get(handle);
+    if (!set) reverse.objects.set(handle, (set = new Set()));
+    set.add(this);
+  }
+
+  override readiness(): Readiness {
+    return { ready: true, nbytes: 0, hangup: this.reverse.dead, error: this.reverse.dead ? E.IO : undefined };
+  }
+
+  protected override destroy(): void {
+    const set = this.reverse.objects.get(this.handle);
+    set?.delete(this);
+    if (set && set.size === 0) this.reverse.objects.delete(this.handle);
+    this.reverse.post({ id: 0, op: OP.CLOSE, flags: 0, handle: this.handle, arg1: 0n, arg2: 0n, data1: new Uint8Array(0), data2: new Uint8Array(0) });
+  }
+}
+
+export const isPseudo = (o: KObject): o is PseudoObject => o instanceof PseudoObject;
+export const isPseudoDir = (o: KObject): o is PseudoObject => o instanceof PseudoObject && o.type === FILETYPE.DIRECTORY;
+
+export interface Call { op: number; flags?: number; arg1?: bigint; arg2?: bigint; data1?: Uint8Array; data2?: Uint8Array }
+
+/** Sends `call` about `obj` and blocks `t` until the answer; `onAnswer` turns a successful answer into the result. */
+export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: PseudoResponse) => Ret): Ret {
+  let answer: PseudoResponse | number | undefined;
+  const q = new WaitQueue();
+  obj.reverse.request({
+    op: call.op, flags: call.flags ?? 0, handle: obj.handle, arg1: call.arg1 ?? 0n, arg2: call.arg2 ?? 0n,
+    data1: call.data1 ?? new Uint8Array(0), data2: call.data2 ?? new Uint8Array(0),
+  }, (r) => { answer = r; q.wakeAll(); });
+  return t.tryOrBlock(() => {
+    if (answer === undefined) return WOULD_BLOCK;
+    if (typeof answer === 'number') return answer;
+    if (answer.errno) return answer.errno;
+    return onAnswer(answer);
+  }, () => [q]);
+}
+
+const PAIR_TYPES: Record<string, number> = {
+  DIRECTORY: FILETYPE.DIRECTORY, REGULAR_FILE: FILETYPE.REGULAR_FILE,
+  SOCKET_STREAM: FILETYPE.SOCKET_STREAM, SOCKET_DGRAM: FILETYPE.SOCKET_DGRAM,
+};
+
+/**
+ * The pseudo-pair factory (Cosix's ifstore PSEUDOPAIR command): a kernel-served datagram socket. Sending
+ * "PSEUDOPAIR <TYPE>" (DIRECTORY by default) answers "OK" with two fds attached: the reverse end, then a
+ * pseudo end whose daemon handle is 0. Anything else answers "ERROR <reason>".
+ */
+export class PseudoFactory extends UnixSocket {
+  private constructor(kernel: Kernel) { super(kernel, FILETYPE.SOCKET_DGRAM); }
+
+  /** The client's end of a new factory; the factory lives as long as that end. */
+  static open(kernel: Kernel): UnixSocket {
+    const f = new PseudoFactory(kernel).ref();
+    const user = new UnixSocket(kernel, FILETYPE.SOCKET_DGRAM);
+    user.peer = f; f.peer = user;
+    user.connected = f.connected = true;
+    return user;
+  }
+
+  protected override peerClosed(): void { this.unref(); }
+
+  protected override accept(data: Uint8Array, fds: FdCarry[]): void {
+    for (const f of fds) f.desc.unref();
+    const [cmd, arg = 'DIRECTORY', extra] = (utf8Decode(data) ?? '').trim().split(/\s+/);
+    const type = PAIR_TYPES[arg];
+    if (cmd !== 'PSEUDOPAIR' || type === undefined || extra !== undefined) {
+      this.send(utf8Encode(`ERROR expected PSEUDOPAIR [${Object.keys(PAIR_TYPES).join('|')}]`), []);
+      return;
+    }
+    const rev = new ReverseObject(this.kernel);
+    const pseudo = new PseudoObject(this.kernel, type, rev, 0n);
+    const carry = (o: KObject, base: bigint, inheriting: bigint): FdCarry => ({ desc: new Description(o, 0).ref(), base, inheriting });
+    this.send(utf8Encode('OK'), [
+      carry(rev, RIGHTSETS.reverse.base, RIGHTSETS.reverse.inheriting), carry(pseudo, RIGHTSETS.all.base, RIGHTSETS.all.inheriting),
+    ]);
+  }
+}
