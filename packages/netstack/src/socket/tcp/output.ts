@@ -171,7 +171,8 @@ function sendSyn(t: Tcb, now: number, egress: Egress): void {
 
 /** Sends one planned data/FIN segment and does the bookkeeping of RFC 6298 5.1 and 3 (Karn). */
 function transmit(t: Tcb, now: number, egress: Egress, p: Plan): void {
-  const payload = p.len > 0 ? t.tx.peek(seqSub(p.seq, t.txStart), p.len) : undefined;
+  // A view into the send buffer: emit() copies it into the frame before anything writes the buffer again.
+  const payload = p.len > 0 ? t.tx.view(seqSub(p.seq, t.txStart), p.len) : undefined;
   const end = seqAdd(p.seq, p.len + (p.fin ? 1 : 0));
   const push = p.len > 0 && seqAdd(p.seq, p.len) === t.dataEnd ? PSH : 0;
   emit(t, now, egress, p.seq, ACK | push | (p.fin ? FIN : 0), payload);

@@ -2,6 +2,10 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { ByteRing } from './ring.js';
 
+function filledFrom(first: number, n: number): Uint8Array {
+  return new Uint8Array(n).map((_, i) => first + i);
+}
+
 describe('ByteRing', () => {
   it('allocates nothing until written and never holds more than its capacity', () => {
     const r = new ByteRing(1000);
@@ -18,6 +22,17 @@ describe('ByteRing', () => {
     r.writeAt(0, Uint8Array.of(3, 4));
     r.commit(4);
     expect(r.read(10)).to.deep.equal(Uint8Array.of(1, 2, 3, 4, 5, 6));
+  });
+
+  it('view() shares contiguous bytes and copies wrapped ones', () => {
+    const r = new ByteRing(512);
+    r.push(new Uint8Array(500));
+    r.drop(500);
+    r.push(filledFrom(1, 100)); // bytes 0..11 sit at the end of the allocation, 12.. wrap to its start
+    const [end, start, across] = [r.view(0, 12), r.view(12, 5), r.view(10, 4)];
+    expect([end, start, across]).to.deep.equal([filledFrom(1, 12), filledFrom(13, 5), filledFrom(11, 4)]);
+    expect(end.buffer).to.equal(start.buffer);
+    expect(across.buffer).to.not.equal(end.buffer);
   });
 
   it('rejects writes outside the free space', () => {

@@ -62,6 +62,16 @@ export class ByteRing {
     return out;
   }
 
+  /**
+   * Readable bytes [offset, offset + n) without copying when they are contiguous: valid only until the
+   * ring is next written (transmit() emits the segment before that).
+   */
+  view(offset: number, n: number): Uint8Array {
+    if (offset < 0 || n < 0 || offset + n > this.len) throw new Error('ByteRing.view: outside the readable bytes');
+    const start = (this.head + offset) % Math.max(this.buf.length, 1);
+    return start + n <= this.buf.length ? this.buf.subarray(start, start + n) : this.peek(offset, n);
+  }
+
   /** Discards up to `n` readable bytes from the front. */
   drop(n: number): void {
     const k = Math.min(n, this.len);
