@@ -168,6 +168,22 @@ describe('TCP handshake', () => {
       expect(rig.sock.stats.synDropped).to.equal(2);
     });
 
+    it('bounds half-open children by synBacklog, and frees a slot when a handshake times out', () => {
+      const rig = new Rig({ synBacklog: 1, synRetries: 1 });
+      rig.sock.listen({ addr: 0, port: US.port }, 8);
+      rig.deliver(0, { seq: PEER_ISS, flags: SYN, windowLen: 1000 }, { addr: PEER.addr, port: 2001 });
+      rig.deliver(0, { seq: PEER_ISS, flags: SYN, windowLen: 1000 }, { addr: PEER.addr, port: 2002 });
+      expect(rig.out(0).map((s) => s.dstPort)).to.deep.equal([2001]);
+      expect(rig.sock.stats.synDropped).to.equal(1);
+      // A SYN flood's child never hears back: one SYN-ACK retransmission, then it gives up.
+      expect(rig.out(1000).map((s) => s.dstPort)).to.deep.equal([2001]);
+      rig.out(3000);
+      expect(rig.sock.queued).to.deep.equal({ accept: 0, syn: 0 });
+      expect(rig.set.size).to.equal(1);
+      rig.deliver(3001, { seq: PEER_ISS, flags: SYN, windowLen: 1000 }, { addr: PEER.addr, port: 2002 });
+      expect(rig.out(3001).map((s) => s.dstPort)).to.deep.equal([2002]);
+    });
+
     it('close() aborts half-open children with a RST', () => {
       const rig = listening();
       rig.deliver(0, { seq: PEER_ISS, flags: SYN, windowLen: 1000 }, client);
