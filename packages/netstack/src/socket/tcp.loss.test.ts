@@ -76,6 +76,16 @@ describe('TCP loss recovery (ESTABLISHED)', () => {
       expect(rig.sock.tcb.rtt.rto).to.equal(200);
     });
 
+    it('after going back on a timeout, bare ACKs still carry SND.MAX, which the peer accepts', () => {
+      const { rig } = established();
+      rig.sock.send(filled(2920));
+      rig.out(20);
+      expect(brief(rig.out(220))).to.deep.equal([[A, P, ACK, 1460]]); // cwnd is one segment again
+      expect([rig.sock.tcb.sndNxt, rig.sock.tcb.sndMax]).to.deep.equal([A + 1460, A + 2920]);
+      rig.deliver(230, { seq: P, ackNumber: A, flags: ACK, windowLen: 65535, payload: filled(10) });
+      expect(brief(rig.out(270))).to.deep.equal([[A + 2920, P + 10, ACK, 0]]);
+    });
+
     it('drops the connection after too many retransmissions', () => {
       const { rig } = established({ opts: { maxRetries: 3 } });
       rig.sock.send(filled(100));

@@ -27,7 +27,7 @@ import { TCP_MAX_BACKLOG, TCP_SYN_BACKLOG } from '../params.js';
 import { TcpFlags, type TcpRepr } from '../wire/tcp.js';
 import type { Egress, Endpoint, IpMeta, SocketSet, TransportError, TransportSocket } from './set.js';
 import { acceptSyn, processSegment } from './tcp/input.js';
-import { dispatchTcb, pollAtTcb } from './tcp/output.js';
+import { ackSeq, dispatchTcb, pollAtTcb } from './tcp/output.js';
 import { type KeepaliveConfig, State, Tcb, type TcpConfig, type TcpError, defaultConfig } from './tcp/tcb.js';
 
 export { State, type TcpError } from './tcp/tcb.js';
@@ -153,7 +153,7 @@ export class TcpSocket implements TransportSocket<'tcp'> {
     const s = t.state;
     if (s === State.SYN_RECEIVED || s === State.ESTABLISHED || s === State.FIN_WAIT_1 || s === State.FIN_WAIT_2
       || s === State.CLOSE_WAIT) {
-      t.resets.push({ seq: t.sndNxt, ack: null });
+      t.resets.push({ seq: ackSeq(t), ack: null }); // RFC 9293 3.10.5: SND.NXT (see ackSeq)
     }
     t.rx.drop(t.rx.length);
     t.close(null);

@@ -6,7 +6,7 @@
  */
 import { TcpFlags, type TcpRepr, tcpRepr } from '../../wire/tcp.js';
 import type { Egress } from '../set.js';
-import { seqAdd, seqGe, seqGt, seqLt, seqMax, seqMin, seqSub } from './seq.js';
+import { seqAdd, seqGe, seqGt, seqLe, seqLt, seqMax, seqMin, seqSub } from './seq.js';
 import { State, type Tcb, shiftFor } from './tcb.js';
 import { runTimers } from './timers.js';
 
@@ -105,6 +105,18 @@ function newData(t: Tcb, seq: number, cwndLeft: number): Plan | null {
   const idle = t.flightSize === 0 || t.cfg.noDelay;
   if (p.len === dataLeft) return idle || t.finQueued ? p : null;
   return p.len === wndLeft && 2 * p.len >= t.maxSndWnd && idle ? p : null;
+}
+
+/**
+ * SEG.SEQ of a segment without data (ACK, window update, RST on abort). RFC 9293 says SND.NXT, but after
+ * a timeout SND.NXT goes back to SND.UNA while the peer may hold data up to SND.MAX: an ACK from below its
+ * RCV.NXT would fail its acceptability test and be dropped, ACK field and all (both ends doing so can
+ * deadlock). So, as Linux's tcp_acceptable_seq(): SND.MAX, or the right edge of the peer's window if that
+ * is lower (a zero-window probe's octet lies beyond it).
+ */
+export function ackSeq(t: Tcb): number {
+  const windowEnd = seqAdd(t.sndUna, t.sndWnd);
+  return seqLe(t.sndMax, windowEnd) ? t.sndMax : windowEnd;
 }
 
 /** The right edge of the window we would advertise now. */
@@ -245,16 +257,16 @@ export function dispatchTcb(t: Tcb, now: number, egress: Egress): void {
   if (t.state === State.CLOSED || t.state === State.LISTEN) return;
   if (t.state === State.SYN_SENT || t.state === State.SYN_RECEIVED) {
     if (t.synOwed) sendSyn(t, now, egress);
-    else if (t.ackNow && t.state === State.SYN_RECEIVED) emit(t, now, egress, t.sndNxt, ACK);
+    else if (t.ackNow && t.state === State.SYN_RECEIVED) emit(t, now, egress, ackSeq(t), ACK);
     return;
   }
   // RFC 1122 4.2.3.6: a keepalive is an ACK with SEG.SEQ = SND.NXT - 1, which the peer must answer.
-  if (due.keepalive) emit(t, now, egress, seqSub(t.sndNxt, 1) >>> 0, ACK);
+  if (due.keepalive) emit(t, now, egress, seqSub(t.sndUna, 1) >>> 0, ACK);
   if (due.probe) sendProbe(t, now, egress);
   sendData(t, now, egress);
   if (t.ackNow || windowUpdateDue(t)) {
-    for (; t.dupAcksOwed > 0; t.dupAcksOwed--) emit(t, now, egress, t.sndNxt, ACK);
-    emit(t, now, egress, t.sndNxt, ACK);
+    for (; t.dupAcksOwed > 0; t.dupAcksOwed--) emit(t, now, egress, ackSeq(t), ACK);
+    emit(t, now, egress, ackSeq(t), ACK);
   }
   t.dupAcksOwed = 0;
 }
