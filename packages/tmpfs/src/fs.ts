@@ -1,0 +1,181 @@
+// Tmpfs: one in-memory filesystem instance. Its methods are the CloudABI file_* and fd_* operations a daemon
+// serves on pseudo fds, addressed by inode number (a handle's inode) and, for path operations, by the inode
+// of the directory the path is relative to. The kernel has checked rights before a request gets here; this
+// class implements semantics only. It is synchronous and has no kernel or I/O dependency: time comes from
+// the injected `now`, and nothing here blocks.
+//
+// Lifetime: an inode lives while it has a name or a reference. `open` takes a reference; `ref` takes one
+// for any other handle the daemon keeps (the root directory's, a duplicated one); `unref` gives one back.
+// A file unlinked while referenced keeps working and is freed, its space returned, at the last unref.
+// A number that names no live inode is EBADF; a path operation on a non-directory is ENOTDIR.
+import { E, FILETYPE, LOOKUP } from '@cosix/kernel/abi';
+import { setAttrs, statOf } from './attr.js';
+import { advise, allocate, append, pread, pwrite } from './data.js';
+import { fsck } from './fsck.js';
+import { type DirInode, type Inode, InodeTable } from './inode.js';
+import * as ns from './namespace.js';
+import { lookup } from './path.js';
+import { rename } from './rename.js';
+import type { Dirent, Errno, Filestat, Opened, PathArg, StatPut, Usage } from './types.js';
+
+export interface TmpfsOptions {
+  dev: bigint; // device id reported in every stat (each instance has its own)
+  now: () => bigint; // realtime clock, nanoseconds
+  limit?: number; // space budget in bytes (default: unlimited); see inode.ts for what is charged
+}
+
+export class Tmpfs {
+  readonly dev: bigint;
+  /** Inode number of the root directory. */
+  readonly root: bigint;
+  private readonly table: InodeTable;
+  private readonly rootDir: DirInode;
+
+  constructor(opts: TmpfsOptions) {
+    this.dev = opts.dev;
+    this.table = new InodeTable(opts.limit ?? Infinity, opts.now);
+    const root = this.table.newDir();
+    if (typeof root === 'number') throw new Error(`Tmpfs: the limit ${opts.limit} cannot hold the root directory`);
+    root.nlink = 2; // named by the mount itself; never removable
+    this.rootDir = root;
+    this.root = root.ino;
+  }
+
+  // --- Handles ---
+
+  /** Takes a reference to a live inode (one per handle the daemon keeps). */
+  ref(ino: bigint): Errno {
+    const n = this.table.get(ino);
+    if (!n) return E.BADF;
+    n.refs++;
+    return E.SUCCESS;
+  }
+
+  /** Gives a reference back; frees the inode if that was the last one and it has no name. */
+  unref(ino: bigint): Errno {
+    const n = this.table.get(ino);
+    if (!n) return E.BADF;
+    if (n.refs === 0) return E.INVAL; // the daemon holds no reference to give back
+    n.refs--;
+    this.table.maybeFree(n);
+    return E.SUCCESS;
+  }
+
+  // --- Namespace (paths relative to the directory inode `dir`) ---
+
+  open(dir: bigint, path: PathArg, oflags: number, lookupflags: number): Opened | Errno {
+    return this.withDir(dir, (d) => ns.open(this.table, d, path, oflags, lookupflags));
+  }
+
+  create(dir: bigint, path: PathArg, type: number): Errno {
+    return this.withDir(dir, (d) => ns.create(this.table, d, path, type));
+  }
+
+  link(dir1: bigint, path1: PathArg, lookupflags: number, dir2: bigint, path2: PathArg): Errno {
+    return this.withDir(dir1, (d1) => this.withDir(dir2, (d2) => ns.link(this.table, d1, path1, lookupflags, d2, path2)));
+  }
+
+  rename(dir1: bigint, path1: PathArg, dir2: bigint, path2: PathArg): Errno {
+    return this.withDir(dir1, (d1) => this.withDir(dir2, (d2) => rename(this.table, d1, path1, d2, path2)));
+  }
+
+  symlink(target: PathArg, dir: bigint, path: PathArg): Errno {
+    return this.withDir(dir, (d) => ns.symlink(this.table, target, d, path));
+  }
+
+  readlink(dir: bigint, path: PathArg): Uint8Array | Errno {
+    return this.withDir(dir, (d) => ns.readlink(d, path));
+  }
+
+  unlink(dir: bigint, path: PathArg, ulflags: number): Errno {
+    return this.withDir(dir, (d) => ns.unlink(this.table, d, path, ulflags));
+  }
+
+  /** Up to `max` entries of directory `dir` from `cookie` (0 = the start). */
+  readdir(dir: bigint, cookie: bigint, max = Infinity): Dirent[] | Errno {
+    return this.withDir(dir, (d) => ns.readdir(this.table, d, cookie, max));
+  }
+
+  // --- Attributes ---
+
+  stat(dir: bigint, path: PathArg, lookupflags: number): Filestat | Errno {
+    return this.withPath(dir, path, lookupflags, (n) => statOf(this.dev, n));
+  }
+
+  statFget(ino: bigint): Filestat | Errno {
+    return this.withInode(ino, (n) => statOf(this.dev, n));
+  }
+
+  /** file_stat_put: times only (FSFLAGS.SIZE is EINVAL by path, as in CloudABI). */
+  statPut(dir: bigint, path: PathArg, lookupflags: number, st: StatPut, fsflags: number): Errno {
+    return this.withPath(dir, path, lookupflags, (n) => setAttrs(this.table, n, st, fsflags, false));
+  }
+
+  /** file_stat_fput: times and size (truncating, or extending with a hole). */
+  statFput(ino: bigint, st: StatPut, fsflags: number): Errno {
+    return this.withInode(ino, (n) => setAttrs(this.table, n, st, fsflags, true));
+  }
+
+  // --- Data (regular files) ---
+
+  pread(ino: bigint, off: bigint, len: number): Uint8Array | Errno {
+    return this.withInode(ino, (n) => pread(this.table, n, off, len));
+  }
+
+  /** Writes all of `data` at `off`, or nothing; returns the end offset. */
+  pwrite(ino: bigint, off: bigint, data: Uint8Array): bigint | Errno {
+    return this.withInode(ino, (n) => pwrite(this.table, n, off, data));
+  }
+
+  /** Writes at the end of the file (O_APPEND); returns the new size. */
+  append(ino: bigint, data: Uint8Array): bigint | Errno {
+    return this.withInode(ino, (n) => append(this.table, n, data));
+  }
+
+  allocate(ino: bigint, off: bigint, len: bigint): Errno {
+    return this.withInode(ino, (n) => allocate(this.table, n, off, len));
+  }
+
+  advise(ino: bigint, off: bigint, len: bigint, advice: number): Errno {
+    return this.withInode(ino, (n) => advise(n, off, len, advice));
+  }
+
+  /** fd_sync and fd_datasync: memory is the medium, so there is nothing to flush. */
+  sync(ino: bigint): Errno {
+    return this.withInode(ino, () => E.SUCCESS);
+  }
+
+  datasync(ino: bigint): Errno {
+    return this.sync(ino);
+  }
+
+  // --- Whole filesystem ---
+
+  usage(): Usage {
+    return { used: this.table.used, limit: this.table.limit, inodes: this.table.count };
+  }
+
+  /** Every broken invariant of the tree (fsck.ts); empty when consistent. */
+  fsck(): string[] {
+    return fsck(this.table, this.rootDir);
+  }
+
+  private withInode<T>(ino: bigint, f: (n: Inode) => T | Errno): T | Errno {
+    const n = this.table.get(ino);
+    return n ? f(n) : E.BADF;
+  }
+
+  private withDir<T>(ino: bigint, f: (d: DirInode) => T | Errno): T | Errno {
+    const n = this.table.get(ino);
+    if (!n) return E.BADF;
+    return n.type === FILETYPE.DIRECTORY ? f(n) : E.NOTDIR;
+  }
+
+  private withPath<T>(dir: bigint, path: PathArg, lookupflags: number, f: (n: Inode) => T | Errno): T | Errno {
+    if ((lookupflags & ~LOOKUP.SYMLINK_FOLLOW) !== 0) return E.INVAL;
+    return this.withDir(dir, (d) => {
+      const n = lookup(d, path, (lookupflags & LOOKUP.SYMLINK_FOLLOW) !== 0);
+      return typeof n === 'number' ? n : f(n);
+    });
+  }
+}
