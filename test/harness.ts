@@ -1,7 +1,7 @@
 // Test harness: boots a kernel with a captured serial console and runs bootfs programs in it.
 import { PassThrough } from 'node:stream';
 import { SerialPort } from '@cosix/hw';
-import { bootKernel, ConsoleDevice, RIGHTSETS, spawnProgram, kernelStats, procfsRoot, TreeDir, type Capability, type Kernel, type ExitStatus } from '@cosix/kernel';
+import { bootKernel, ConsoleDevice, PseudoFactory, RIGHTSETS, spawnProgram, kernelStats, procfsRoot, TreeDir, type Capability, type Kernel, type ExitStatus } from '@cosix/kernel';
 import { ArgFd, type ArgValue } from '@cosix/kernel/abi';
 
 export interface Run { status: ExitStatus; output: string }
@@ -43,10 +43,21 @@ export class TestMachine {
     return { status, output: this.output.slice(before) };
   }
 
-  /** The standard fds of a test program: 0 and 2 the console, 1 bootfs. */
-  caps(): Capability[] {
+  /** The standard fds of a test program: 0 and 2 the console, 1 bootfs; with `pseudo`, 3 a pseudo-pair factory. */
+  caps(opts: { pseudo?: boolean } = {}): Capability[] {
     const k = this.kernel, con = new ConsoleDevice(k, this.serial);
-    return [{ obj: con, rights: RIGHTSETS.console }, { obj: k.bootfs.rootObject(k), rights: RIGHTSETS.roDir }, { obj: con, rights: RIGHTSETS.console }];
+    const caps: Capability[] = [{ obj: con, rights: RIGHTSETS.console }, { obj: k.bootfs.rootObject(k), rights: RIGHTSETS.roDir }, { obj: con, rights: RIGHTSETS.console }];
+    if (opts.pseudo) caps.push({ obj: PseudoFactory.open(k), rights: RIGHTSETS.pseudoFactory });
+    return caps;
+  }
+
+  /** Runs `name` with a pseudo-pair factory as fd 3 (argdata key `pseudo`). */
+  async runWithPseudo(name: string, extra: Record<string, ArgValue> = {}, timeoutMs = 30_000): Promise<Run> {
+    const k = this.kernel, before = this.output.length;
+    const { done } = spawnProgram(k, name, { stdout: new ArgFd(0), bootfs: new ArgFd(1), pseudo: new ArgFd(3), ...extra }, this.caps({ pseudo: true }));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`${name} timed out; output:\n${this.output.slice(before)}`)), timeoutMs); });
+    try { return { status: await Promise.race([done, timeout]), output: this.output.slice(before) }; } finally { clearTimeout(timer); }
   }
 
   stats() { return kernelStats(this.kernel); }

@@ -14,6 +14,7 @@ import { NicDevice } from './nicdev.js';
 import type { ExitStatus, Process } from './proc.js';
 import { procfsRoot } from './procfs.js';
 import { RIGHTSETS, type RightSet } from './rightsets.js';
+import { PseudoFactory } from './pseudo.js';
 import { loadImage } from './bootfs.js';
 import { TreeDir } from './vfs.js';
 import { E } from './abi/index.js';
@@ -59,6 +60,7 @@ export function initCaps(k: Kernel, serial: SerialPort, nics: readonly NicDevice
     { obj: k.bootfs.rootObject(k), rights: RIGHTSETS.roDir },
     { obj: new TreeDir(k, procfsRoot(k)), rights: RIGHTSETS.roDir },
     ...nics.map((dev) => ({ obj: dev.open(), rights: RIGHTSETS.rawFrames })),
+    { obj: PseudoFactory.open(k), rights: RIGHTSETS.pseudoFactory },
   ];
 }
 
@@ -74,7 +76,8 @@ async function main(): Promise<void> {
   const serial = new SerialPort(process.stdout, process.stdin);
   const k = bootKernel({ serial });
   const interactive = !process.argv.includes('--selftest-only');
-  const init = spawnProgram(k, 'init', { console: new ArgFd(0), bootfs: new ArgFd(3), procfs: new ArgFd(4), interactive }, initCaps(k, serial));
+  const caps = initCaps(k, serial);
+  const init = spawnProgram(k, 'init', { console: new ArgFd(0), bootfs: new ArgFd(3), procfs: new ArgFd(4), pseudo: new ArgFd(caps.length - 1), interactive }, caps);
   let stopping = false;
   process.on('SIGINT', () => {
     if (stopping) return;

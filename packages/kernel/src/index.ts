@@ -11,3 +11,4 @@ export { procfsRoot, kernelStats } from './procfs.js';
 export { TreeDir } from './vfs.js';
 export type { Process, ExitStatus, Image } from './proc.js';
 export * as params from './params.js';
+export { PseudoFactory, ReverseObject, PseudoObject } from './pseudo.js';

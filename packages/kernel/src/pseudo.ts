@@ -111,6 +111,8 @@ export class PseudoObject extends KObject {
     return { ready: true, nbytes: 0, hangup: this.reverse.dead, error: this.reverse.dead ? E.IO : undefined };
   }
 
+  override seekable(): boolean { return this.type === FILETYPE.REGULAR_FILE; }
+
   protected override destroy(): void {
     const set = this.reverse.objects.get(this.handle);
     set?.delete(this);

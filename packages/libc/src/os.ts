@@ -131,6 +131,46 @@ export class Os {
     this.check(this.sys.call(SYS.fd_stat_put, fd, p, which), 'fd_stat_put');
   }
 
+  // ---- sockets -----------------------------------------------------------------------------------
+
+  /** sock_send of `data` with `fds` attached; returns the bytes sent. */
+  send(fd: number, data: Uint8Array | string, fds: number[] = []): number {
+    const b = typeof data === 'string' ? utf8Encode(data) : data;
+    const p = this.stage(64 + b.length + 4 * fds.length), dv = this.mem.dv;
+    const iov = p, si = p + 8, so = p + 28, body = p + 32, fdb = body + b.length;
+    this.mem.u8.set(b, body);
+    fds.forEach((f, i) => dv.setUint32(fdb + 4 * i, f, true));
+    dv.setUint32(iov, body, true); dv.setUint32(iov + 4, b.length, true);
+    dv.setUint32(si, iov, true); dv.setUint32(si + 4, 1, true); dv.setUint32(si + 8, fdb, true); dv.setUint32(si + 12, fds.length, true);
+    dv.setUint16(si + 16, 0, true);
+    this.check(this.sys.call(SYS.sock_send, fd, si, so), 'sock_send');
+    return dv.getUint32(so, true);
+  }
+
+  /** sock_recv of up to `max` bytes and `maxFds` descriptors. */
+  recv(fd: number, max: number, maxFds = 0, flags = 0): RecvResult {
+    const p = this.stage(96 + max + 4 * maxFds), dv = this.mem.dv;
+    const iov = p, ri = p + 8, ro = p + 28, body = p + 80, fdb = body + max;
+    dv.setUint32(iov, body, true); dv.setUint32(iov + 4, max, true);
+    dv.setUint32(ri, iov, true); dv.setUint32(ri + 4, 1, true); dv.setUint32(ri + 8, fdb, true); dv.setUint32(ri + 12, maxFds, true);
+    dv.setUint16(ri + 16, flags, true);
+    this.check(this.sys.call(SYS.sock_recv, fd, ri, ro), 'sock_recv');
+    const n = dv.getUint32(ro, true), nf = dv.getUint32(ro + 4, true);
+    return {
+      data: this.mem.u8.slice(body, body + n), flags: dv.getUint16(ro + 48, true),
+      fds: Array.from({ length: nf }, (_, i) => dv.getUint32(fdb + 4 * i, true)),
+    };
+  }
+
+  /** A pseudo pair from the kernel's factory socket: [reverse end, pseudo end]. */
+  pseudoPair(factory: number, type: 'DIRECTORY' | 'REGULAR_FILE' | 'SOCKET_STREAM' | 'SOCKET_DGRAM' = 'DIRECTORY'): [number, number] {
+    this.send(factory, `PSEUDOPAIR ${type}`);
+    const r = this.recv(factory, 256, 2);
+    const text = utf8Decode(r.data) ?? '';
+    if (text !== 'OK' || r.fds.length !== 2) { r.fds.forEach((f) => this.close(f)); throw new Error(`pseudo pair: ${text}`); }
+    return [r.fds[0], r.fds[1]];
+  }
+
   // ---- files -------------------------------------------------------------------------------------
 
   open(dirfd: number, path: string, oflags = 0, rights: bigint = 0n, inheriting = 0n, flags = 0, follow = true): number {

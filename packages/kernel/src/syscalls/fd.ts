@@ -1,6 +1,8 @@
 // fd_* system calls: thin handlers that decode arguments, look the descriptor up with the rights the call
 // needs, and call into the object. Mechanism lives in the objects (pipe.ts, unixsock.ts, shm.ts, ...).
-import { E, FDFLAGS_ALL, FDSFLAGS, FDSTAT, FILETYPE, MPROT, R, WHENCE } from '../abi/index.js';
+import { E, FDFLAGS_ALL, FDSFLAGS, FDSTAT, FILETYPE, MPROT, OP, R, WHENCE } from '../abi/index.js';
+import { isPseudo } from '../pseudo.js';
+import { pRead, pSeekEnd, pSimple, pWrite } from './pseudofile.js';
 import { Description, type KObject } from '../object.js';
 import { createPipe } from '../pipe.js';
 import { PollObject } from '../pollfd.js';
@@ -76,6 +78,7 @@ export function fd_read(t: Thread): Ret {
   const iovs = readIovs(t, t.u32(1), t.u32(2));
   if (typeof iovs === 'number') return iovs;
   const d = f.desc;
+  if (isPseudo(d.obj)) return d.obj.type === FILETYPE.DIRECTORY ? E.ISDIR : pRead(t, d, d.obj, iovs);
   return t.tryOrBlock(() => {
     // Buffers are resolved at every attempt: another thread may have unmapped them while this one slept.
     const views = iovViews(t, iovs, MPROT.WRITE);
@@ -110,6 +113,11 @@ export function fd_write(t: Thread): Ret {
   const iovs = readIovs(t, t.u32(1), t.u32(2));
   if (typeof iovs === 'number') return iovs;
   const d = f.desc;
+  if (isPseudo(d.obj)) {
+    if (d.obj.type === FILETYPE.DIRECTORY) return E.ISDIR;
+    const g = gather(t, iovs);
+    return typeof g === 'number' ? g : pWrite(t, d, d.obj, g);
+  }
   // One buffer is written straight from user memory (each byte is read once, when it is copied); several
   // are gathered first so that a small write stays atomic.
   let data: Uint8Array | undefined;
@@ -145,6 +153,7 @@ export function fd_pread(t: Thread): Ret {
   if (off >= 1n << 63n) return E.INVAL;
   const total = checkIovs(t, iovs, MPROT.WRITE);
   if (total < 0) return -total;
+  if (isPseudo(f.desc.obj)) return pRead(t, f.desc, f.desc.obj, iovs, off);
   const data = f.desc.obj.pread(f.desc, total, off);
   if (typeof data === 'number') return -data;
   const e = scatter(t, iovs, data);
@@ -162,6 +171,7 @@ export function fd_pwrite(t: Thread): Ret {
   if (off >= 1n << 63n) return E.INVAL;
   const data = gather(t, iovs);
   if (typeof data === 'number') return data;
+  if (isPseudo(f.desc.obj)) return pWrite(t, f.desc, f.desc.obj, data, off);
   const n = f.desc.obj.pwrite(f.desc, data, off);
   if (n < 0) return -n;
   t.setResult(n);
@@ -177,6 +187,7 @@ export function fd_seek(t: Thread): Ret {
   if (typeof f === 'number') return f;
   const d = f.desc;
   if (!d.obj.seekable()) return E.SPIPE;
+  if (whence === WHENCE.END && isPseudo(d.obj)) return pSeekEnd(t, d, d.obj, delta);
   const base = whence === WHENCE.SET ? 0n : whence === WHENCE.CUR ? d.offset : d.obj.size();
   const pos = base + delta;
   if (pos < 0n || pos >= 1n << 63n) return E.INVAL;
@@ -211,10 +222,12 @@ export function fd_stat_put(t: Thread): Ret {
 
 export function fd_sync(t: Thread): Ret {
   const f = t.proc.fds.get(t.u32(0), R.FD_SYNC);
-  return typeof f === 'number' ? f : f.desc.obj.sync();
+  if (typeof f === 'number') return f;
+  return isPseudo(f.desc.obj) ? pSimple(t, f.desc.obj, OP.SYNC) : f.desc.obj.sync();
 }
 
 export function fd_datasync(t: Thread): Ret {
   const f = t.proc.fds.get(t.u32(0), R.FD_DATASYNC);
-  return typeof f === 'number' ? f : f.desc.obj.sync();
+  if (typeof f === 'number') return f;
+  return isPseudo(f.desc.obj) ? pSimple(t, f.desc.obj, OP.SYNC, 0n, 0n, 1) : f.desc.obj.sync();
 }

@@ -1,0 +1,73 @@
+// Pseudo fds end to end, with a toy daemon in a second thread: file calls on the pseudo end arrive as
+// requests on the reverse end; answers may come back in any order; many requests are in flight at once;
+// when the daemon closes its end, pending and later calls fail with EIO and poll reports hangup.
+import {
+  E, EVENTRWFLAGS, EVENTTYPE, FILESTAT, OP, R, decodeRequests, encodeResponse, utf8Decode, utf8Encode,
+  type ArgValue, type Os, type PseudoRequest, type PseudoResponse,
+} from '@cosix/libc';
+import { Checker } from './lib/check.js';
+
+const CONTENT = utf8Encode('pseudo file contents');
+
+function answer(q: PseudoRequest): PseudoResponse | null {
+  const ok = (p: Partial<PseudoResponse> = {}): PseudoResponse => ({ id: q.id, errno: 0, flags: 0, value1: 0n, value2: 0n, data: new Uint8Array(0), ...p });
+  switch (q.op) {
+    case OP.OPEN: {
+      const path = utf8Decode(q.data1);
+      if (path === 'hello' || path === 'slow') return ok({ value1: 7n, value2: 0x60n });
+      return { ...ok(), errno: E.NOENT };
+    }
+    case OP.PREAD: return ok({ data: CONTENT.slice(Number(q.arg1), Number(q.arg1 + q.arg2)) });
+    case OP.PWRITE: return ok({ value1: BigInt(q.data1.length), value2: q.arg1 + BigInt(q.data1.length) });
+    case OP.STAT_FGET: {
+      const st = new Uint8Array(FILESTAT.size), dv = new DataView(st.buffer);
+      dv.setBigUint64(8, 7n, true); dv.setUint8(16, 0x60); dv.setUint32(20, 1, true); dv.setBigUint64(24, BigInt(CONTENT.length), true);
+      return ok({ data: st });
+    }
+    case OP.CLOSE: return null;
+    default: return { ...ok(), errno: E.NOTSUP };
+  }
+}
+
+export const entries = {
+  daemon(os: Os, rev: number): void {
+    for (;;) {
+      const reqs = decodeRequests(os.read(rev, 1 << 20));
+      if (reqs.some((q) => q.op === OP.OPEN && utf8Decode(q.data1) === 'die')) { os.close(rev); return; }
+      // Answer in reverse order: the kernel must match answers to requests by id.
+      const out = reqs.map(answer).filter((x): x is PseudoResponse => x !== null).reverse().map(encodeResponse);
+      for (const b of out) os.writeAll(rev, b);
+    }
+  },
+  reader(os: Os, pfd: number): number {
+    const fd = os.open(pfd, 'hello', 0, R.FD_READ | R.FD_SEEK);
+    let ok = 0;
+    for (let i = 0; i < 50; i++) if (utf8Decode(os.pread(fd, 6, 7)) === 'file c') ok++;
+    os.close(fd);
+    return ok;
+  },
+};
+
+export function main(os: Os, args: ArgValue): number {
+  const c = new Checker(os, 'pseudo_test');
+  const factory = (args as { pseudo: { fd: number } }).pseudo.fd;
+  const [rev, pfd] = os.pseudoPair(factory, 'DIRECTORY');
+  c.errno(E.NOTDIR, 'the reverse end is not a directory to open in', () => os.open(rev, 'x', 0, 0n));
+  const daemon = os.thread('daemon', rev);
+  const fd = os.open(pfd, 'hello', 0, R.FD_READ | R.FD_SEEK | R.FD_TELL | R.FD_WRITE | R.FILE_STAT_FGET | R.POLL_FD_READWRITE);
+  c.eq(utf8Decode(os.read(fd, 6)), 'pseudo', 'read');
+  c.eq(utf8Decode(os.read(fd, 100)), ' file contents', 'read continues at the offset');
+  c.eq(os.seek(fd, 0, 2), BigInt(CONTENT.length), 'seek to the end asks the daemon for the size');
+  c.eq(os.fstat(fd).size, BigInt(CONTENT.length), 'fstat');
+  c.eq(os.write(fd, 'abc'), 3, 'write');
+  c.errno(E.NOENT, 'daemon errors come through', () => os.open(pfd, 'missing', 0, R.FD_READ));
+  c.errno(E.NOTSUP, 'and any errno the daemon picks', () => os.readdir(pfd));
+  const readers = Array.from({ length: 4 }, () => os.thread('reader', pfd));
+  readers.forEach((t) => t.join());
+  c.errno(E.IO, 'a daemon that goes away fails the call', () => os.open(pfd, 'die', 0, R.FD_READ));
+  daemon.join();
+  c.errno(E.IO, 'later calls on its fds fail too', () => os.read(fd, 4));
+  const ev = os.poll([{ type: EVENTTYPE.FD_READ, fd }]);
+  c.ok((ev[0].flags & EVENTRWFLAGS.HANGUP) !== 0, 'poll reports hangup');
+  return c.done();
+}
