@@ -67,6 +67,7 @@ describe('TCP connection release', () => {
       expect(rig.sock.state).to.equal(State.CLOSED);
       expect(rig.sock.error).to.equal(null);
       expect(rig.set.size).to.equal(0);
+      expect(rig.pollAt(230)).to.equal(null);
     });
 
     it('acknowledges a retransmitted FIN and restarts the 2 MSL timer', () => {
@@ -111,6 +112,7 @@ describe('TCP connection release', () => {
       expect(rig.sock.error).to.equal(null);
       expect(rig.out(40)).to.deep.equal([]); // the set lets go of it at its next dispatch
       expect(rig.set.size).to.equal(0);
+      expect(rig.pollAt(40)).to.equal(null);
     });
   });
 

@@ -93,6 +93,8 @@ describe('TCP over a faulty link (property)', function () {
       expect(Buffer.from(concat(client.got)).equals(Buffer.from(server.out))).to.equal(true);
       expect(client.sock.eof && server.sock!.eof).to.equal(true);
       expect([client.sock.state, server.sock!.state]).to.deep.equal([State.CLOSED, State.CLOSED]);
+      // Nothing left behind: no socket timers on either side, only the listener in b's set.
+      expect([a.iface.sockets.pollAt(link.now), b.iface.sockets.pollAt(link.now)]).to.deep.equal([null, null]);
     }), { seed: 20261125, numRuns: 60 });
   });
 });
