@@ -111,11 +111,13 @@ export function receiveTcp(h: IngressHooks, ip: Ipv4Repr, now: number): void {
   const r = TcpRepr.parse(ip.payload, ip.src, ip.dst);
   if (!r.ok) return h.drop(`tcp-${r.error}`);
   const seg = r.value;
+  // RFC 1122 4.2.3.10: TCP is unicast; a segment to a broadcast (or multicast) address is discarded.
+  if (!h.iface.hasAddress(ip.dst)) return h.drop('tcp-not-unicast');
   const socket = h.iface.sockets.lookup('tcp', { addr: ip.dst, port: seg.dstPort }, { addr: ip.src, port: seg.srcPort });
   if (socket !== undefined) return deliverTo(h, socket, now, ip, seg);
   h.drop('tcp-no-socket');
   // RFC 9293 3.10.7.1 (CLOSED): an incoming RST is discarded; otherwise answer with a reset.
-  if (seg.flags & TcpFlags.RST || !h.iface.hasAddress(ip.dst)) return;
+  if (seg.flags & TcpFlags.RST) return;
   const reply = seg.flags & TcpFlags.ACK
     ? tcpRepr({ srcPort: seg.dstPort, dstPort: seg.srcPort, seqNumber: seg.ackNumber, flags: TcpFlags.RST })
     : tcpRepr({

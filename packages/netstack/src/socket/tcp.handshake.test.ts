@@ -3,6 +3,8 @@
  * negotiation, SYN retransmission, and a listener's backlog. Segments are built by hand (testkit.ts).
  */
 import { expect } from 'chai';
+import { host, pump } from '../testing.js';
+import { ipv4 } from '../wire/address.js';
 import { State, TcpSocket } from './tcp.js';
 import { ACK, ISS, PEER, PEER_ISS, RST, Rig, SYN, US, brief } from './tcp/testkit.js';
 
@@ -228,5 +230,44 @@ describe('TCP handshake', () => {
       expect(rig.out(5)).to.deep.equal([]);
       expect(rig.set.size).to.equal(1); // only the listener is left
     });
+  });
+});
+
+describe('TCP through interfaces', () => {
+  it('a listener ignores a SYN sent to a broadcast address (RFC 1122 4.2.3.10)', () => {
+    const a = host(1);
+    const b = host(2);
+    const listener = new TcpSocket(b.iface.sockets, { rng: () => 5 });
+    listener.listen({ addr: 0, port: 80 }, 4);
+    const client = new TcpSocket(a.iface.sockets, { rng: () => 6 });
+    client.connect({ addr: 0, port: 0 }, { addr: ipv4('10.0.0.255'), port: 80 }, 0);
+    pump([a, b], 0);
+    expect(listener.queued).to.deep.equal({ accept: 0, syn: 0 });
+    expect(b.iface.stats.drops['tcp-not-unicast']).to.equal(1);
+    expect(client.state).to.equal(State.SYN_SENT);
+  });
+
+  it('connects, carries data both ways and closes between two interfaces', () => {
+    const a = host(1);
+    const b = host(2);
+    const listener = new TcpSocket(b.iface.sockets, { rng: () => 5, msl: 10 });
+    listener.listen({ addr: 0, port: 80 }, 4);
+    const client = new TcpSocket(a.iface.sockets, { rng: () => 6, msl: 10 });
+    client.connect({ addr: 0, port: 0 }, { addr: ipv4('10.0.0.2'), port: 80 }, 0);
+    pump([a, b], 0);
+    const server = listener.accept()!;
+    expect([client.state, server.state]).to.deep.equal([State.ESTABLISHED, State.ESTABLISHED]);
+    client.send(new TextEncoder().encode('ping'));
+    server.send(new TextEncoder().encode('pong'));
+    pump([a, b], 1);
+    expect(new TextDecoder().decode(server.recv(10))).to.equal('ping');
+    expect(new TextDecoder().decode(client.recv(10))).to.equal('pong');
+    client.close();
+    pump([a, b], 2);
+    server.close();
+    pump([a, b], 3);
+    expect([client.state, server.state]).to.deep.equal([State.TIME_WAIT, State.CLOSED]);
+    pump([a, b], 23);
+    expect([client.state, a.iface.sockets.size, b.iface.sockets.size]).to.deep.equal([State.CLOSED, 0, 1]);
   });
 });
