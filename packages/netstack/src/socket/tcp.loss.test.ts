@@ -76,6 +76,19 @@ describe('TCP loss recovery (ESTABLISHED)', () => {
       expect(rig.sock.tcb.rtt.rto).to.equal(200);
     });
 
+    it('with timestamps, the ACK of a retransmission is measured by its TSecr (RFC 7323 4)', () => {
+      const { rig } = established({ peer: { timestamps: { tsVal: 500, tsEcr: 1000 } } });
+      expect(rig.sock.tcb.rtt.srtt).to.equal(10);
+      rig.sock.send(filled(100));
+      rig.out(20);
+      const [rtx] = rig.out(220);
+      expect(rtx!.timestamps).to.deep.equal({ tsVal: 1220, tsEcr: 500 });
+      rig.deliver(260, { seq: P, ackNumber: A + 100, flags: ACK, windowLen: 65535, timestamps: { tsVal: 600, tsEcr: 1220 } });
+      // 40 ms since the retransmission: SRTT = 7/8 * 10 + 1/8 * 40; the backoff collapses.
+      expect(rig.sock.tcb.rtt.srtt).to.equal(13.75);
+      expect(rig.sock.tcb.rtt.rto).to.equal(200);
+    });
+
     it('after going back on a timeout, bare ACKs still carry SND.MAX, which the peer accepts', () => {
       const { rig } = established();
       rig.sock.send(filled(2920));

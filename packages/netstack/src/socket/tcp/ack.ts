@@ -34,7 +34,7 @@ export function processAck(t: Tcb, now: number, seg: TcpRepr): boolean {
   const newlySacked = t.sackOk && t.board.update(seg.sackBlocks, t.sndUna, t.sndMax);
   updateWindow(t, seg);
   if (newlySacked) detectLostRetransmission(t);
-  if (seqGt(ack, t.sndUna)) newAck(t, now, ack);
+  if (seqGt(ack, t.sndUna)) newAck(t, now, seg);
   else if (isDuplicateAck(t, seg, windowBefore)) duplicateAck(t, ack, newlySacked);
   else if (newlySacked && !t.cc.inRecovery) maybeEnterRecovery(t, ack);
   return finAcknowledged(t, now);
@@ -115,8 +115,10 @@ function maybeEnterRecovery(t: Tcb, ack: number): void {
 }
 
 /** The ACK covers new data: RFC 9293 3.10.7.4 fifth (SND.UNA < SEG.ACK =< SND.NXT). */
-function newAck(t: Tcb, now: number, ack: number): void {
+function newAck(t: Tcb, now: number, seg: TcpRepr): void {
+  const ack = seg.ackNumber;
   const acked = seqSub(ack, t.sndUna);
+  measureRtt(t, now, seg);
   // RFC 7661 spirit: cwnd grows only while it limited the sender, so an application- or
   // window-limited flow does not build a cwnd it never tested.
   const cwndLimited = t.flightSize + t.effMss >= t.cc.cwnd;
@@ -124,15 +126,30 @@ function newAck(t: Tcb, now: number, ack: number): void {
   t.sndUna = ack;
   if (seqLt(t.sndNxt, ack)) t.sndNxt = ack;
   t.board.advance(ack);
-  // RFC 6298 2 with Karn's algorithm: only a segment sent once (rttEnd still set) is timed.
-  if (t.rttEnd !== null && seqGe(ack, t.rttEnd)) {
-    t.rtt.sample(now - t.rttStart);
-    t.rttEnd = null;
-  }
   t.retries = 0;
   congestionOnAck(t, ack, acked, cwndLimited);
   // RFC 6298 5.2 / 5.3: stop the timer when all is acknowledged, else restart it.
   t.rtxAt = t.flightSize > 0 ? now + t.rtt.rto : null;
+}
+
+/**
+ * RTT samples, from an ACK that advances SND.UNA. With timestamps (RFC 7323 4.1-4.2) TSecr tells which
+ * transmission is being acknowledged, retransmissions included, so every such ACK measures. Otherwise
+ * RFC 6298 2 with Karn's algorithm (RFC 6298 3): only the timed segment, and only if it was sent once.
+ */
+function measureRtt(t: Tcb, now: number, seg: TcpRepr): void {
+  const echo = t.tsOk ? seg.timestamps?.tsEcr ?? 0 : 0;
+  if (echo !== 0) {
+    const r = seqSub(t.tsVal(now), echo);
+    // RFC 7323 appendix G: ExpectedSamples = ceiling(FlightSize / (SMSS * 2)).
+    if (r >= 0 && r <= t.cfg.maxRto) t.rtt.sample(r, Math.max(1, Math.ceil(t.flightSize / (2 * t.effMss))));
+    t.rttEnd = null;
+    return;
+  }
+  if (t.rttEnd !== null && seqGe(seg.ackNumber, t.rttEnd)) {
+    t.rtt.sample(now - t.rttStart);
+    t.rttEnd = null;
+  }
 }
 
 function congestionOnAck(t: Tcb, ack: number, acked: number, cwndLimited: boolean): void {

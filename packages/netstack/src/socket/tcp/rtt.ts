@@ -23,16 +23,22 @@ export class RttEstimator {
     this.rto = limits.initial;
   }
 
-  /** Takes one round-trip measurement `r` (ms); collapses any backoff (RFC 6298 5.5 note). */
-  sample(r: number): void {
+  /**
+   * Takes one round-trip measurement `r` (ms); collapses any backoff (RFC 6298 5.5 note). With
+   * timestamps there are about `perRtt` samples per round trip, and RFC 7323 appendix G divides the gains
+   * by that number so that the estimator forgets at the same pace per round trip.
+   */
+  sample(r: number, perRtt = 1): void {
     if (this.srtt === null) {
       // RFC 6298 2.2: the first measurement.
       this.srtt = r;
       this.rttvar = r / 2;
     } else {
       // RFC 6298 2.3: alpha = 1/8, beta = 1/4; RTTVAR is updated with the old SRTT.
-      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
-      this.srtt = 0.875 * this.srtt + 0.125 * r;
+      const alpha = 0.125 / perRtt;
+      const beta = 0.25 / perRtt;
+      this.rttvar = (1 - beta) * this.rttvar + beta * Math.abs(this.srtt - r);
+      this.srtt = (1 - alpha) * this.srtt + alpha * r;
     }
     this.rto = this.bound(this.srtt + Math.max(GRANULARITY_MS, 4 * this.rttvar));
   }
