@@ -28,3 +28,4 @@ export {
   type Dirent, type Errno, type Filestat, type Opened, type PathArg, type Result, type StatPut, type Usage, isErrno,
 } from './types.js';
 export * from './params.js';
+export { TmpfsServer, serve, encodeStat, encodeDirents } from './daemon.js';
