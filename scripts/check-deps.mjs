@@ -14,7 +14,7 @@ const ALLOWED = {
   netstack: [],
   console: ['@cosix/kernel/abi', '@cosix/libc'],
 };
-const USERLAND_DIRS = { userland: ['@cosix/libc', '@cosix/kernel/abi'], 'test/programs': ['@cosix/libc', '@cosix/kernel/abi'] };
+const USERLAND_DIRS = { userland: ['@cosix/libc', '@cosix/kernel/abi', '@cosix/tmpfs'], 'test/programs': ['@cosix/libc', '@cosix/kernel/abi'] };
 
 function* files(dir) {
   for (const f of readdirSync(dir)) {

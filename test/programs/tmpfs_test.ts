@@ -1,0 +1,118 @@
+// tmpfs through the real syscall interface: this program starts the tmpfs daemon on a fresh pseudo pair
+// (as init does), then exercises files and directories through the pseudo directory fd, including errors,
+// confinement, several writer threads, and the daemon being killed in the middle of a stream of requests.
+import { ArgFd, E, FDFLAGS, FDSFLAGS, FILETYPE, FSFLAGS, OFLAGS, R, SYS, ULFLAGS, utf8Decode, utf8Encode, type ArgValue, type Os } from '@cosix/libc';
+import { Checker } from './lib/check.js';
+
+const FILE_RIGHTS = R.FD_READ | R.FD_WRITE | R.FD_SEEK | R.FD_TELL | R.FILE_STAT_FGET | R.FILE_STAT_FPUT_SIZE | R.FD_SYNC | R.FD_DATASYNC | R.FILE_ALLOCATE;
+const str = (b: Uint8Array) => utf8Decode(b) ?? '';
+
+function pathCall(os: Os, n: number, fd: number, path: string, ...rest: number[]): number {
+  const b = utf8Encode(path), p = os.stage(b.length + 64);
+  os.mem.u8.set(b, p);
+  const args = [fd, p, b.length, ...rest];
+  args.forEach((v, i) => os.sys.arg(i, v));
+  return os.sys.call(n);
+}
+
+function twoPaths(os: Os, n: number, fd1: number, p1: string, fd2: number, p2: string): number {
+  const a = utf8Encode(p1), b = utf8Encode(p2), p = os.stage(a.length + b.length + 8);
+  os.mem.u8.set(a, p); os.mem.u8.set(b, p + a.length);
+  [fd1, p, a.length, fd2, p + a.length, b.length].forEach((v, i) => os.sys.arg(i, v));
+  return os.sys.call(n);
+}
+
+export const entries = {
+  writer(os: Os, arg: number): void {
+    const [dir, k] = [arg >>> 8, arg & 255];
+    const fd = os.open(dir, `w${k}`, OFLAGS.CREAT, FILE_RIGHTS);
+    for (let i = 0; i < 50; i++) os.writeAll(fd, `${k}:${i};`);
+    os.close(fd);
+  },
+};
+
+export function main(os: Os, args: ArgValue): number {
+  const c = new Checker(os, 'tmpfs_test');
+  const a = args as { pseudo: ArgFd; bootfs: ArgFd };
+  const [rev, root] = os.pseudoPair(a.pseudo.fd, 'DIRECTORY');
+  const exe = os.open(a.bootfs.fd, 'tmpfs', 0, R.FD_READ | R.PROC_EXEC);
+  const daemon = os.spawn(exe, { reverse: new ArgFd(0), limit: 4 << 20 }, [rev]);
+  os.close(rev);
+
+  // Files: create, write, close, reopen, read, stat, truncate, append, unlink.
+  let fd = os.open(root, 'a.txt', OFLAGS.CREAT | OFLAGS.EXCL, FILE_RIGHTS);
+  os.writeAll(fd, 'hello tmpfs');
+  os.close(fd);
+  c.errno(E.EXIST, 'O_EXCL on an existing file', () => os.open(root, 'a.txt', OFLAGS.CREAT | OFLAGS.EXCL, FILE_RIGHTS));
+  fd = os.open(root, 'a.txt', 0, FILE_RIGHTS);
+  c.eq(str(os.read(fd, 100)), 'hello tmpfs', 'read back');
+  c.eq(os.fstat(fd).size, 11n, 'size');
+  c.eq(os.stat(root, 'a.txt').filetype, FILETYPE.REGULAR_FILE, 'stat by path');
+  c.eq(os.seek(fd, -5, 2), 6n, 'seek from the end');
+  c.eq(str(os.read(fd, 100)), 'tmpfs', 'read after seek');
+  const st = os.stage(56); os.mem.u8.fill(0, st, st + 56); os.mem.dv.setBigUint64(st + 24, 5n, true);
+  os.check(os.sys.call(SYS.file_stat_fput, fd, st, FSFLAGS.SIZE), 'truncate');
+  c.eq(str(os.pread(fd, 100, 0)), 'hello', 'truncated');
+  os.close(fd);
+  fd = os.open(root, 'a.txt', 0, FILE_RIGHTS, 0n, FDFLAGS.APPEND);
+  os.writeAll(fd, ' world');
+  c.eq(str(os.pread(fd, 100, 0)), 'hello world', 'O_APPEND');
+  // An unlinked file stays readable through its open fd.
+  os.check(pathCall(os, SYS.file_unlink, root, 'a.txt', 0), 'unlink');
+  c.errno(E.NOENT, 'unlinked name is gone', () => os.stat(root, 'a.txt'));
+  c.eq(str(os.pread(fd, 100, 0)), 'hello world', 'unlinked but open');
+  os.close(fd);
+
+  // Directories, rename, links, symlinks, readdir.
+  os.check(pathCall(os, SYS.file_create, root, 'd', FILETYPE.DIRECTORY), 'mkdir');
+  c.eq(pathCall(os, SYS.file_create, root, 'd', FILETYPE.DIRECTORY), E.EXIST, 'mkdir twice');
+  fd = os.open(root, 'd/f', OFLAGS.CREAT, FILE_RIGHTS); os.writeAll(fd, 'x'); os.close(fd);
+  c.eq(pathCall(os, SYS.file_unlink, root, 'd', ULFLAGS.REMOVEDIR), E.NOTEMPTY, 'rmdir non-empty');
+  c.eq(pathCall(os, SYS.file_unlink, root, 'd', 0), E.ISDIR, 'unlink a directory');
+  os.check(twoPaths(os, SYS.file_rename, root, 'd/f', root, 'g'), 'rename across directories');
+  os.check(twoPaths(os, SYS.file_link, root, 'g', root, 'h'), 'hard link');
+  c.eq(os.stat(root, 'g').nlink, 2, 'nlink after link');
+  const target = utf8Encode('g'), sp = os.stage(64); os.mem.u8.set(target, sp);
+  const name = utf8Encode('s'); os.mem.u8.set(name, sp + 8);
+  [sp, 1, root, sp + 8, 1].forEach((v, i) => os.sys.arg(i, v));
+  os.check(os.sys.call(SYS.file_symlink), 'symlink');
+  const rl = os.stage(64);
+  const nb = utf8Encode('s'); os.mem.u8.set(nb, rl + 32);
+  [root, rl + 32, 1, rl, 16].forEach((v, i) => os.sys.arg(i, v));
+  os.check(os.sys.call(SYS.file_readlink), 'readlink');
+  c.eq(str(os.mem.u8.slice(rl, rl + os.sys.r(0))), 'g', 'readlink');
+  c.eq(str(os.pread(os.open(root, 's', 0, FILE_RIGHTS), 10, 0)), 'x', 'open follows the symlink');
+  const names = os.readdir(root).map((e) => e.name).sort().join(',');
+  c.eq(names, '.,..,d,g,h,s', 'readdir');
+
+  // Confinement: nothing above the directory fd is reachable.
+  for (const p of ['..', '../x', 'd/../..', '/etc/passwd', 'a\0b']) c.ok(pathCall(os, SYS.file_unlink, root, p, 0) !== 0, `refused ${JSON.stringify(p)}`);
+  [sp, 8, root, sp + 8, 3].forEach((v, i) => os.sys.arg(i, v));
+  os.mem.u8.set(utf8Encode('../../x'), sp); os.mem.u8.set(utf8Encode('esc'), sp + 8);
+  os.sys.call(SYS.file_symlink);
+  c.errno(E.NOTCAPABLE, 'a symlink pointing outside is not followed', () => os.open(root, 'esc', 0, FILE_RIGHTS));
+  const narrow = os.dup(root);
+  os.fdstatPut(narrow, { base: os.fdstat(root).base, inheriting: R.FD_READ }, FDSFLAGS.RIGHTS);
+  c.errno(E.NOTCAPABLE, 'rights beyond the directory\'s inheriting rights', () => os.open(narrow, 'g', 0, R.FD_READ | R.FD_WRITE));
+  c.eq(str(os.read(os.open(narrow, 'g', 0, R.FD_READ), 10)), 'x', 'within them');
+  c.errno(E.NOTCAPABLE, 'creating needs FILE_CREATE_FILE', () => { os.fdstatPut(narrow, { base: R.FILE_OPEN, inheriting: R.FD_READ }, FDSFLAGS.RIGHTS); return os.open(narrow, 'new', OFLAGS.CREAT, R.FD_READ); });
+
+  // Several writer threads at once.
+  const ws = [1, 2, 3, 4].map((k) => os.thread('writer', (root << 8) | k));
+  ws.forEach((t) => t.join());
+  for (const k of [1, 2, 3, 4]) c.ok(str(os.pread(os.open(root, `w${k}`, 0, FILE_RIGHTS), 1000, 0)).endsWith(`${k}:49;`), `writer ${k}`);
+
+  // Space limit: ENOSPC, and the filesystem is still fine afterwards.
+  fd = os.open(root, 'big', OFLAGS.CREAT, FILE_RIGHTS);
+  let wrote = 0;
+  try { for (;;) { os.writeAll(fd, new Uint8Array(256 << 10)); wrote++; } } catch (e) { c.eq((e as { code?: number }).code, E.NOSPC, 'ENOSPC at the limit'); }
+  c.ok(wrote > 0 && wrote < 16, `some 256 KiB writes fit under 4 MiB (${wrote})`);
+  os.close(fd);
+  os.check(pathCall(os, SYS.file_unlink, root, 'big', 0), 'unlink big');
+  fd = os.open(root, 'after', OFLAGS.CREAT, FILE_RIGHTS); os.writeAll(fd, 'ok'); os.close(fd);
+
+  // The daemon dies: calls fail with EIO instead of hanging.
+  os.close(daemon);
+  c.errno(E.IO, 'after the daemon died', () => os.open(root, 'after', 0, FILE_RIGHTS));
+  return c.done();
+}
