@@ -41,7 +41,8 @@ describe('TCP ESTABLISHED', () => {
       expect(rig.sock.tcb.sndWnd).to.equal(8000);
       rig.deliver(21, { seq: P, ackNumber: A, flags: ACK | PSH, windowLen: 1000, payload: filled(1) });
       const [ack] = rig.out(61);
-      expect(ack!.windowLen).to.equal((65536 - 1) >> 1);
+      // 65535 free octets >> 1 would be 32767 and pull the advertised edge back by one: rounded up instead.
+      expect(ack!.windowLen).to.equal(32768);
     });
 
     it('holds a short segment while data is unacknowledged (Nagle) unless NODELAY is set', () => {
@@ -129,6 +130,19 @@ describe('TCP ESTABLISHED', () => {
       rig.sock.recv(1000);
       const [update] = rig.out(62);
       expect([update!.ackNumber, update!.windowLen]).to.deep.equal([P + 4096, 2000]);
+    });
+
+    it('never pulls the right edge of its window back, even when scaling rounds (RFC 7323 2.4)', () => {
+      const { rig } = established({ opts: { rxBuffer: 100_000 }, peer: { windowScale: 0 } });
+      expect(rig.sock.tcb.rcvShift).to.equal(1);
+      let edge = P + 2 * 50_000;
+      for (const [i, n] of [3, 1, 7, 2].entries()) {
+        rig.deliver(20 + i, { seq: rig.sock.tcb.rcvNxt, ackNumber: A, flags: ACK, windowLen: 65535, payload: filled(n) });
+        const [ackSeg] = rig.out(20 + i + 40);
+        const right = ackSeg!.ackNumber + ackSeg!.windowLen * 2;
+        expect(right).to.be.at.least(edge);
+        edge = right;
+      }
     });
 
     it('PAWS: drops (and acknowledges) a segment whose timestamp is older than TS.Recent (RFC 7323 5.3)', () => {

@@ -131,11 +131,24 @@ export function windowUpdateDue(t: Tcb): boolean {
   return grow > 0 && grow >= Math.min(t.cfg.rxBuffer / 2, t.rcvMss);
 }
 
+/**
+ * The 16-bit window of a non-SYN segment. Shifting rounds down, which could pull the right edge back
+ * below one already advertised; RFC 9293 3.8.6.2.2 / RFC 7323 2.4 say not to shrink the window, so the
+ * field is rounded up to keep the old edge (data beyond the free buffer is trimmed on arrival).
+ */
+function windowField(t: Tcb): number {
+  const scale = 2 ** t.rcvShift;
+  let field = Math.floor(t.rcvWnd / scale);
+  const kept = seqSub(t.advertisedRight, t.rcvNxt);
+  if (kept > 0 && kept <= t.rx.capacity) field = Math.max(field, Math.ceil(kept / scale));
+  return Math.min(field, 0xffff);
+}
+
 /** Builds and sends one segment with the options a synchronized connection carries. */
 function emit(t: Tcb, now: number, egress: Egress, seq: number, flags: number, payload?: Uint8Array): void {
   const syn = (flags & SYN) !== 0;
   // RFC 7323 2.2: the window in a SYN is never scaled; afterwards it is shifted by our announced scale.
-  const wnd = syn ? Math.min(t.rcvWnd, 0xffff) : Math.min(t.rcvWnd >> t.rcvShift, 0xffff);
+  const wnd = syn ? Math.min(t.rcvWnd, 0xffff) : windowField(t);
   const repr: TcpRepr = tcpRepr({
     srcPort: t.local.port, dstPort: t.remote.port, seqNumber: seq, flags, windowLen: wnd,
     ackNumber: flags & ACK ? t.rcvNxt : 0, payload: payload ?? new Uint8Array(0),
