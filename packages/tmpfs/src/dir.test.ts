@@ -89,6 +89,8 @@ interface Names {
   stable: Set<string>; // present since the start, never removed
   ever: Set<string>; // present at some point
   recreated: Set<string>; // removed and created again
+  gone: Map<string, number>; // removed (and not created again): how many names had been returned by then
+  seen: string[]; // names returned so far
 }
 
 /** Iterates a directory `batch` entries at a time, applying one group of changes between batches. */
@@ -96,8 +98,8 @@ function iterateWhileChanging(batch: number, ops: ({ add: number } | { remove: n
   const { fs, root } = fixture();
   const initial = Array.from({ length: 20 }, (_, i) => `n${i}`);
   for (const n of initial) expectErr(fs.create(root, n, FILETYPE.SOCKET_STREAM), E.SUCCESS);
-  const t: Names = { live: new Set(initial), stable: new Set(initial), ever: new Set(initial), recreated: new Set() };
-  const seen: string[] = [];
+  const t: Names = { live: new Set(initial), stable: new Set(initial), ever: new Set(initial), recreated: new Set(), gone: new Map(), seen: [] };
+  const seen = t.seen;
   const dir = ok(fs.open(root, '.', OFLAGS.DIRECTORY, 0)).ino;
   for (let cookie = 0n, step = 0; ; step++) {
     const got = ok(fs.readdir(dir, cookie, batch));
@@ -114,6 +116,7 @@ function iterateWhileChanging(batch: number, ops: ({ add: number } | { remove: n
   for (const n of repeats) expect(t.recreated.has(n), `${n} returned twice`).to.equal(true);
   for (const n of t.stable) expect(names.filter((m) => m === n).length, `${n} once`).to.equal(1);
   for (const n of names) expect(t.ever.has(n), `${n} existed`).to.equal(true);
+  for (const [n, at] of t.gone) expect(seen.lastIndexOf(n), `${n} returned after its removal`).to.be.below(at);
   fs.unref(dir);
   expectConsistent(fs);
 }
@@ -123,11 +126,13 @@ function applyChange(fs: Tmpfs, root: bigint, o: { add: number } | { remove: num
   if ('add' in o && !t.live.has(name)) {
     expectErr(fs.create(root, name, FILETYPE.SOCKET_STREAM), E.SUCCESS);
     if (t.ever.has(name)) t.recreated.add(name);
+    t.gone.delete(name);
     t.live.add(name);
     t.ever.add(name);
   } else if ('remove' in o && t.live.has(name)) {
     expectErr(fs.unlink(root, name, 0), E.SUCCESS);
     t.live.delete(name);
     t.stable.delete(name);
+    t.gone.set(name, t.seen.length);
   }
 }

@@ -34,11 +34,8 @@ export class Tmpfs {
   constructor(opts: TmpfsOptions) {
     this.dev = opts.dev;
     this.table = new InodeTable(opts.limit ?? Infinity, opts.now);
-    const root = this.table.newDir();
-    if (typeof root === 'number') throw new Error(`Tmpfs: the limit ${opts.limit} cannot hold the root directory`);
-    root.nlink = 2; // named by the mount itself; never removable
-    this.rootDir = root;
-    this.root = root.ino;
+    this.rootDir = this.table.newRoot(); // charged even if the limit is smaller: then every allocation is ENOSPC
+    this.root = this.rootDir.ino;
   }
 
   // --- Handles ---

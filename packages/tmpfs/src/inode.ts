@@ -69,13 +69,20 @@ export class InodeTable {
     this.used -= bytes;
   }
 
-  /** A directory whose parent is `parent` (itself when omitted: the root). nlink is set when it is named. */
-  newDir(parent?: DirInode): DirInode | Errno {
-    return this.alloc(INODE_COST, (c) => {
-      const d: DirInode = { ...c, type: FILETYPE.DIRECTORY, entries: new DirEntries<Inode>(), parent: parent! };
-      if (!parent) d.parent = d;
+  /** A directory in `parent`; its nlink is set when it is named. */
+  newDir(parent: DirInode): DirInode | Errno {
+    return this.alloc(INODE_COST, (c) => ({ ...c, type: FILETYPE.DIRECTORY, entries: new DirEntries<Inode>(), parent }));
+  }
+
+  /** The root directory: its own parent, named by the mount (nlink 2), charged even beyond the limit. */
+  newRoot(): DirInode {
+    const root = this.alloc(INODE_COST, (c) => {
+      const d: DirInode = { ...c, nlink: 2, type: FILETYPE.DIRECTORY, entries: new DirEntries<Inode>(), parent: undefined! };
+      d.parent = d;
       return d;
-    });
+    }, true);
+    if (typeof root === 'number') throw new Error('InodeTable.newRoot: a forced allocation failed');
+    return root;
   }
 
   newFile(): FileInode | Errno {
@@ -98,8 +105,9 @@ export class InodeTable {
     if (n.type === FILETYPE.REGULAR_FILE) n.data.clear();
   }
 
-  private alloc<T extends Inode>(cost: number, make: (c: Common) => T): T | Errno {
-    if (!this.charge(cost)) return E.NOSPC;
+  private alloc<T extends Inode>(cost: number, make: (c: Common) => T, force = false): T | Errno {
+    if (force) this.used += cost;
+    else if (!this.charge(cost)) return E.NOSPC;
     const t = this.now();
     const n = make({ ino: this.nextIno++, nlink: 0, refs: 0, atim: t, mtim: t, ctim: t });
     this.live.set(n.ino, n);
