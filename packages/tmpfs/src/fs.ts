@@ -16,7 +16,7 @@ import { type DirInode, type Inode, InodeTable } from './inode.js';
 import * as ns from './namespace.js';
 import { lookup } from './path.js';
 import { rename } from './rename.js';
-import type { Dirent, Errno, Filestat, Opened, PathArg, StatPut, Usage } from './types.js';
+import type { Dirent, Errno, Filestat, Opened, PathArg, Result, StatPut, Usage } from './types.js';
 
 export interface TmpfsOptions {
   dev: bigint; // device id reported in every stat (each instance has its own)
@@ -60,7 +60,7 @@ export class Tmpfs {
 
   // --- Namespace (paths relative to the directory inode `dir`) ---
 
-  open(dir: bigint, path: PathArg, oflags: number, lookupflags: number): Opened | Errno {
+  open(dir: bigint, path: PathArg, oflags: number, lookupflags: number): Result<Opened> {
     return this.withDir(dir, (d) => ns.open(this.table, d, path, oflags, lookupflags));
   }
 
@@ -80,7 +80,7 @@ export class Tmpfs {
     return this.withDir(dir, (d) => ns.symlink(this.table, target, d, path));
   }
 
-  readlink(dir: bigint, path: PathArg): Uint8Array | Errno {
+  readlink(dir: bigint, path: PathArg): Result<Uint8Array> {
     return this.withDir(dir, (d) => ns.readlink(d, path));
   }
 
@@ -89,17 +89,17 @@ export class Tmpfs {
   }
 
   /** Up to `max` entries of directory `dir` from `cookie` (0 = the start). */
-  readdir(dir: bigint, cookie: bigint, max = Infinity): Dirent[] | Errno {
+  readdir(dir: bigint, cookie: bigint, max = Infinity): Result<Dirent[]> {
     return this.withDir(dir, (d) => ns.readdir(this.table, d, cookie, max));
   }
 
   // --- Attributes ---
 
-  stat(dir: bigint, path: PathArg, lookupflags: number): Filestat | Errno {
+  stat(dir: bigint, path: PathArg, lookupflags: number): Result<Filestat> {
     return this.withPath(dir, path, lookupflags, (n) => statOf(this.dev, n));
   }
 
-  statFget(ino: bigint): Filestat | Errno {
+  statFget(ino: bigint): Result<Filestat> {
     return this.withInode(ino, (n) => statOf(this.dev, n));
   }
 
@@ -115,17 +115,17 @@ export class Tmpfs {
 
   // --- Data (regular files) ---
 
-  pread(ino: bigint, off: bigint, len: number): Uint8Array | Errno {
+  pread(ino: bigint, off: bigint, len: number): Result<Uint8Array> {
     return this.withInode(ino, (n) => pread(this.table, n, off, len));
   }
 
   /** Writes all of `data` at `off`, or nothing; returns the end offset. */
-  pwrite(ino: bigint, off: bigint, data: Uint8Array): bigint | Errno {
+  pwrite(ino: bigint, off: bigint, data: Uint8Array): Result<bigint> {
     return this.withInode(ino, (n) => pwrite(this.table, n, off, data));
   }
 
   /** Writes at the end of the file (O_APPEND); returns the new size. */
-  append(ino: bigint, data: Uint8Array): bigint | Errno {
+  append(ino: bigint, data: Uint8Array): Result<bigint> {
     return this.withInode(ino, (n) => append(this.table, n, data));
   }
 
