@@ -15,6 +15,7 @@ import { fsck } from './fsck.js';
 import { type DirInode, type Inode, InodeTable } from './inode.js';
 import * as ns from './namespace.js';
 import { lookup } from './path.js';
+import { LINK_MAX } from './params.js';
 import { rename } from './rename.js';
 import type { Dirent, Errno, Filestat, Opened, PathArg, Result, StatPut, Usage } from './types.js';
 
@@ -22,6 +23,7 @@ export interface TmpfsOptions {
   dev: bigint; // device id reported in every stat (each instance has its own)
   now: () => bigint; // realtime clock, nanoseconds
   limit?: number; // space budget in bytes (default: unlimited); see inode.ts for what is charged
+  linkMax?: number; // largest nlink, beyond which new names are EMLINK (default LINK_MAX)
 }
 
 export class Tmpfs {
@@ -33,7 +35,7 @@ export class Tmpfs {
 
   constructor(opts: TmpfsOptions) {
     this.dev = opts.dev;
-    this.table = new InodeTable(opts.limit ?? Infinity, opts.now);
+    this.table = new InodeTable(opts.limit ?? Infinity, opts.linkMax ?? LINK_MAX, opts.now);
     this.rootDir = this.table.newRoot(); // charged even if the limit is smaller: then every allocation is ENOSPC
     this.root = this.rootDir.ino;
   }

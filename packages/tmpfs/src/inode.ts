@@ -43,7 +43,7 @@ export class InodeTable {
   /** Bytes charged to the budget. */
   used = 0;
 
-  constructor(readonly limit: number, readonly now: () => bigint) {}
+  constructor(readonly limit: number, readonly linkMax: number, readonly now: () => bigint) {}
 
   get count(): number {
     return this.live.size;

@@ -4,7 +4,6 @@
 // directory's mtim and ctim; a change of an inode's link count updates its ctim (POSIX).
 import { E } from '@cosix/kernel/abi';
 import { type DirInode, type Inode, type InodeTable, isDir } from './inode.js';
-import { LINK_MAX } from './params.js';
 import type { Errno } from './types.js';
 
 /** Sets mtim and ctim of a directory whose entries changed (or a file whose data changed). */
@@ -12,10 +11,14 @@ export function modified(t: InodeTable, n: Inode): void {
   n.mtim = n.ctim = t.now();
 }
 
-/** EMLINK if giving `node` one more name in `parent` would exceed LINK_MAX, else E.SUCCESS. */
-export function roomForName(parent: DirInode, node: Inode): Errno {
-  const count = isDir(node) ? parent.nlink : node.nlink;
-  return count >= LINK_MAX ? E.MLINK : E.SUCCESS;
+/** EMLINK if one more name for the non-directory `node` would exceed the table's link limit. */
+export function roomForLink(t: InodeTable, node: Inode): Errno {
+  return node.nlink >= t.linkMax ? E.MLINK : E.SUCCESS;
+}
+
+/** EMLINK if one more subdirectory (one more '..' link) in `parent` would exceed the link limit. */
+export function roomForSubdir(t: InodeTable, parent: DirInode): Errno {
+  return parent.nlink >= t.linkMax ? E.MLINK : E.SUCCESS;
 }
 
 /** Enters `node` in `parent` under the new key `name`. */

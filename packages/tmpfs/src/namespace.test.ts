@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { E, FILETYPE, LOOKUP, OFLAGS, ULFLAGS } from '@cosix/kernel/abi';
-import { LINK_MAX } from './params.js';
 import type { Tmpfs } from './fs.js';
 import { type Fixture, bytes, expectConsistent, expectErr, fixture, list, mkdir, ok, readFile, text, writeFile } from './testing.js';
 
@@ -126,6 +125,15 @@ describe('namespace', () => {
       expectErr(fs.create(root, 's2/', FILETYPE.SOCKET_STREAM), E.NOTDIR);
     });
 
+    it('says EMLINK for a subdirectory beyond the link limit (2 + subdirectories)', () => {
+      ({ fs, root } = fixture({ linkMax: 4 }));
+      mkdir(fs, root, 'a');
+      mkdir(fs, root, 'b');
+      expectErr(fs.create(root, 'c', FILETYPE.DIRECTORY), E.MLINK);
+      expectErr(fs.create(root, 's', FILETYPE.SOCKET_STREAM), E.SUCCESS); // not a subdirectory
+      expect(ok(fs.statFget(root)).nlink).to.equal(4);
+    });
+
     it('says ENOENT inside a removed directory that a handle keeps', () => {
       mkdir(fs, root, 'gone');
       const d = ok(fs.open(root, 'gone', DIRECTORY, 0));
@@ -174,11 +182,13 @@ describe('namespace', () => {
       expect(ok(fs.stat(root, 'f', 0)).nlink).to.equal(1);
     });
 
-    it(`says EMLINK beyond ${LINK_MAX} names`, () => {
+    it('says EMLINK beyond the link limit', () => {
+      ({ fs, root } = fixture({ linkMax: 5 }));
       writeFile(fs, root, 'f', 'x');
-      for (let i = 1; i < LINK_MAX; i++) expectErr(fs.link(root, 'f', 0, root, `l${i}`), E.SUCCESS);
-      expect(ok(fs.stat(root, 'f', 0)).nlink).to.equal(LINK_MAX);
+      for (let i = 1; i < 5; i++) expectErr(fs.link(root, 'f', 0, root, `l${i}`), E.SUCCESS);
+      expect(ok(fs.stat(root, 'f', 0)).nlink).to.equal(5);
       expectErr(fs.link(root, 'f', 0, root, 'one-more'), E.MLINK);
+      expect(ok(fs.stat(root, 'f', 0)).nlink).to.equal(5);
     });
   });
 

@@ -4,9 +4,9 @@
 import { E, FILETYPE, LOOKUP, OFLAGS, ULFLAGS } from '@cosix/kernel/abi';
 import { COOKIE_DOT, COOKIE_DOTDOT } from './dir.js';
 import { type DirInode, type Inode, type InodeTable, type SockType, isDir } from './inode.js';
-import { addName, modified, removeName, roomForName } from './names.js';
+import { addName, modified, removeName, roomForLink, roomForSubdir } from './names.js';
 import { type Found, bytesOf, lookup, resolve, toBytes } from './path.js';
-import { LINK_MAX, PATH_MAX } from './params.js';
+import { PATH_MAX } from './params.js';
 import type { Dirent, Errno, Opened, PathArg } from './types.js';
 
 const OFLAGS_ALL = OFLAGS.CREAT | OFLAGS.DIRECTORY | OFLAGS.EXCL | OFLAGS.TRUNC;
@@ -70,7 +70,7 @@ export function create(t: InodeTable, start: DirInode, path: PathArg, type: numb
   if (typeof f === 'number') return f;
   const err = canCreate(f, dir);
   if (err !== E.SUCCESS) return err;
-  if (dir && f.parent.nlink >= LINK_MAX) return E.MLINK;
+  if (dir && roomForSubdir(t, f.parent) !== E.SUCCESS) return E.MLINK;
   const node = dir ? t.newDir(f.parent) : t.newSocket(type as SockType);
   if (typeof node === 'number') return node;
   addName(t, f.parent, f.name, node);
@@ -87,7 +87,7 @@ export function link(t: InodeTable, s1: DirInode, p1: PathArg, lookupflags: numb
   if (typeof f === 'number') return f;
   const err = canCreate(f, false);
   if (err !== E.SUCCESS) return err;
-  const room = roomForName(f.parent, node);
+  const room = roomForLink(t, node);
   if (room !== E.SUCCESS) return room;
   addName(t, f.parent, f.name, node);
   return E.SUCCESS;

@@ -8,7 +8,7 @@ export const PATH_MAX = 4096; // longest path argument or symlink target; a long
 export const SYMLOOP_MAX = 32; // symlinks followed during one resolution; the 33rd is ELOOP
 
 // --- Inodes ---
-export const LINK_MAX = 65000; // largest nlink (files: names; directories: 2 + subdirectories); beyond is EMLINK
+export const LINK_MAX = 65000; // default largest nlink (files: names; directories: 2 + subdirectories); beyond is EMLINK
 export const FIRST_INO = 1n; // inode number of the root directory; later inodes count up and are never reused
 
 // --- File data and the space budget ---

@@ -133,6 +133,14 @@ describe('rename', () => {
     fs.unref(g.ino);
   });
 
+  it('says EMLINK when moving a directory into a parent at the link limit', () => {
+    ({ fs, root } = fixture({ linkMax: 4 }));
+    for (const d of ['a', 'b', 'b/x', 'b/y']) mkdir(fs, root, d); // root and b at nlink 4
+    expectErr(fs.rename(root, 'a', root, 'b/a'), E.MLINK);
+    expectErr(fs.rename(root, 'b/x', root, 'b/z'), E.SUCCESS); // same parent: no new link
+    expect(ok(fs.stat(root, 'a', 0)).filetype).to.equal(FILETYPE.DIRECTORY);
+  });
+
   it('renames a symlink itself, not its target', () => {
     expectErr(fs.symlink('a', root, 'l'), E.SUCCESS);
     expectErr(fs.rename(root, 'l', root, 'm'), E.SUCCESS);

@@ -8,8 +8,7 @@
 // A replaced target keeps its readdir slot, so a reader never sees the name twice (dir.ts).
 import { E } from '@cosix/kernel/abi';
 import { type DirInode, type Inode, type InodeTable, isDir } from './inode.js';
-import { dropName, isWithin, modified } from './names.js';
-import { LINK_MAX } from './params.js';
+import { dropName, isWithin, modified, roomForSubdir } from './names.js';
 import { type Found, resolve } from './path.js';
 import type { Errno, PathArg } from './types.js';
 
@@ -24,18 +23,18 @@ export function rename(t: InodeTable, s1: DirInode, p1: PathArg, s2: DirInode, p
   if (dst.slash && !isDir(node)) return E.NOTDIR;
   if (dst.node === node) return E.SUCCESS;
   if (dst.parent.nlink === 0) return E.NOENT; // the target directory was removed
-  const err = isDir(node) ? canMoveDir(node, src, dst) : dst.node && isDir(dst.node) ? E.ISDIR : E.SUCCESS;
+  const err = isDir(node) ? canMoveDir(t, node, src, dst) : dst.node && isDir(dst.node) ? E.ISDIR : E.SUCCESS;
   if (err !== E.SUCCESS) return err;
   move(t, node, src, dst);
   return E.SUCCESS;
 }
 
-function canMoveDir(node: DirInode, src: Found, dst: Found): Errno {
+function canMoveDir(t: InodeTable, node: DirInode, src: Found, dst: Found): Errno {
   const victim = dst.node;
   if (victim && !isDir(victim)) return E.NOTDIR;
   if (victim && victim.entries.size > 0) return E.NOTEMPTY;
   if (isWithin(dst.parent, node)) return E.INVAL;
-  if (!victim && dst.parent !== src.parent && dst.parent.nlink >= LINK_MAX) return E.MLINK;
+  if (!victim && dst.parent !== src.parent) return roomForSubdir(t, dst.parent);
   return E.SUCCESS;
 }
 

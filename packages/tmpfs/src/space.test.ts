@@ -9,7 +9,7 @@ import { bytes, expectConsistent, expectErr, fixture, list, mkdir, ok, text } fr
 
 /** A filesystem with room for the root, `inodes` more inodes and `chunks` data chunks. */
 function budget(inodes: number, chunks: number): { fs: Tmpfs; root: bigint } {
-  return fixture((1 + inodes) * INODE_COST + chunks * CHUNK_SIZE);
+  return fixture({ limit: (1 + inodes) * INODE_COST + chunks * CHUNK_SIZE });
 }
 
 /** Everything observable about a file: stat (minus atim, which reads update) and content. */
@@ -34,7 +34,7 @@ describe('space budget', () => {
   });
 
   it('charges a symlink its target bytes', () => {
-    const { fs, root } = fixture(2 * INODE_COST + 10);
+    const { fs, root } = fixture({ limit: 2 * INODE_COST + 10 });
     expectErr(fs.symlink('x'.repeat(11), root, 'l'), E.NOSPC);
     expectErr(fs.symlink('x'.repeat(10), root, 'l'), E.SUCCESS);
     expect(fs.usage().used).to.equal(fs.usage().limit);
@@ -96,7 +96,7 @@ describe('space budget', () => {
   });
 
   it('accepts a limit below the root\'s own cost, and refuses every allocation', () => {
-    const { fs, root } = fixture(10);
+    const { fs, root } = fixture({ limit: 10 });
     expect(fs.usage().used).to.equal(INODE_COST);
     expectErr(fs.create(root, 'd', FILETYPE.DIRECTORY), E.NOSPC);
     expectConsistent(fs, 1);

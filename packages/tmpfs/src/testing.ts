@@ -12,9 +12,9 @@ export interface Fixture {
 }
 
 /** A filesystem whose clock advances by 1 ns on every reading (so each change has a distinct time). */
-export function fixture(limit?: number): Fixture {
+export function fixture(opts: { limit?: number; linkMax?: number } = {}): Fixture {
   const clock = { t: 1000n };
-  const fs = new Tmpfs({ dev: 42n, now: () => clock.t++, limit });
+  const fs = new Tmpfs({ dev: 42n, now: () => clock.t++, ...opts });
   return { fs, root: fs.root, clock };
 }
 
