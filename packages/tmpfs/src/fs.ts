@@ -7,7 +7,14 @@
 // Lifetime: an inode lives while it has a name or a reference. `open` takes a reference; `ref` takes one
 // for any other handle the daemon keeps (the root directory's, a duplicated one); `unref` gives one back.
 // A file unlinked while referenced keeps working and is freed, its space returned, at the last unref.
-// A number that names no live inode is EBADF; a path operation on a non-directory is ENOTDIR.
+//
+// Errors. Every path operation can fail with the path errors (PATH below); each method's comment lists the
+// others. Each listed error is provoked by a test beside this file.
+//   PATH: EBADF (`dir` names no live inode), ENOTDIR (`dir` or a middle component is not a directory, or a
+//         trailing '/' on a non-directory), ENOENT (a missing component, an empty path), EINVAL (a NUL byte,
+//         unknown lookup flags), ENAMETOOLONG (path > PATH_MAX or component > NAME_MAX bytes), ENOTCAPABLE
+//         (absolute path, '..' or a symlink leaving the start directory), ELOOP (more than SYMLOOP_MAX links).
+//   By inode: EBADF when `ino` names no live inode.
 import { E, FILETYPE, LOOKUP } from '@cosix/kernel/abi';
 import { setAttrs, statOf } from './attr.js';
 import { advise, allocate, append, pread, pwrite } from './data.js';
@@ -42,7 +49,7 @@ export class Tmpfs {
 
   // --- Handles ---
 
-  /** Takes a reference to a live inode (one per handle the daemon keeps). */
+  /** Takes a reference to a live inode (one per handle the daemon keeps). EBADF. */
   ref(ino: bigint): Errno {
     const n = this.table.get(ino);
     if (!n) return E.BADF;
@@ -50,7 +57,7 @@ export class Tmpfs {
     return E.SUCCESS;
   }
 
-  /** Gives a reference back; frees the inode if that was the last one and it has no name. */
+  /** Gives a reference back; frees the inode if that was the last one and it has no name. EBADF, EINVAL. */
   unref(ino: bigint): Errno {
     const n = this.table.get(ino);
     if (!n) return E.BADF;
@@ -62,84 +69,100 @@ export class Tmpfs {
 
   // --- Namespace (paths relative to the directory inode `dir`) ---
 
+  /**
+   * file_open; takes a reference on the inode returned. PATH, EINVAL (unknown oflags, CREAT|DIRECTORY),
+   * ENOENT (missing without CREAT; the directory was removed), EEXIST (CREAT|EXCL), ENOTDIR (DIRECTORY on a
+   * non-directory), EISDIR (CREAT or TRUNC on a directory), ELOOP (a final symlink without FOLLOW), ENOSPC.
+   */
   open(dir: bigint, path: PathArg, oflags: number, lookupflags: number): Result<Opened> {
     return this.withDir(dir, (d) => ns.open(this.table, d, path, oflags, lookupflags));
   }
 
+  /** file_create of a directory or socket node. PATH, EINVAL (other types), EEXIST, EMLINK, ENOSPC. */
   create(dir: bigint, path: PathArg, type: number): Errno {
     return this.withDir(dir, (d) => ns.create(this.table, d, path, type));
   }
 
+  /** file_link. PATH (either path), EPERM (a directory), EEXIST, EMLINK. */
   link(dir1: bigint, path1: PathArg, lookupflags: number, dir2: bigint, path2: PathArg): Errno {
     return this.withDir(dir1, (d1) => this.withDir(dir2, (d2) => ns.link(this.table, d1, path1, lookupflags, d2, path2)));
   }
 
+  /** file_rename. PATH, EBUSY ('.' or '..'), ENOTDIR, EISDIR, ENOTEMPTY, EINVAL (into its subtree), EMLINK. */
   rename(dir1: bigint, path1: PathArg, dir2: bigint, path2: PathArg): Errno {
     return this.withDir(dir1, (d1) => this.withDir(dir2, (d2) => rename(this.table, d1, path1, d2, path2)));
   }
 
+  /** file_symlink. PATH, ENOENT/EINVAL/ENAMETOOLONG (empty, NUL, overlong target), EEXIST, ENOSPC. */
   symlink(target: PathArg, dir: bigint, path: PathArg): Errno {
     return this.withDir(dir, (d) => ns.symlink(this.table, target, d, path));
   }
 
+  /** file_readlink: the whole target. PATH, EINVAL (not a symlink). */
   readlink(dir: bigint, path: PathArg): Result<Uint8Array> {
     return this.withDir(dir, (d) => ns.readlink(d, path));
   }
 
+  /** file_unlink. PATH, EINVAL (bad flags, rmdir '.'), EISDIR, ENOTDIR, ENOTEMPTY (also rmdir '..'). */
   unlink(dir: bigint, path: PathArg, ulflags: number): Errno {
     return this.withDir(dir, (d) => ns.unlink(this.table, d, path, ulflags));
   }
 
-  /** Up to `max` entries of directory `dir` from `cookie` (0 = the start). */
+  /** Up to `max` entries of directory `dir` from `cookie` (0 = the start). EBADF, ENOTDIR, ENOENT (removed). */
   readdir(dir: bigint, cookie: bigint, max = Infinity): Result<Dirent[]> {
     return this.withDir(dir, (d) => ns.readdir(this.table, d, cookie, max));
   }
 
   // --- Attributes ---
 
+  /** file_stat_get. PATH. */
   stat(dir: bigint, path: PathArg, lookupflags: number): Result<Filestat> {
     return this.withPath(dir, path, lookupflags, (n) => statOf(this.dev, n));
   }
 
+  /** file_stat_fget. EBADF. */
   statFget(ino: bigint): Result<Filestat> {
     return this.withInode(ino, (n) => statOf(this.dev, n));
   }
 
-  /** file_stat_put: times only (FSFLAGS.SIZE is EINVAL by path, as in CloudABI). */
+  /** file_stat_put: times only (FSFLAGS.SIZE is EINVAL by path, as in CloudABI). PATH, EINVAL (flags). */
   statPut(dir: bigint, path: PathArg, lookupflags: number, st: StatPut, fsflags: number): Errno {
     return this.withPath(dir, path, lookupflags, (n) => setAttrs(this.table, n, st, fsflags, false));
   }
 
-  /** file_stat_fput: times and size (truncating, or extending with a hole). */
+  /** file_stat_fput: times and size (truncating, or extending with a hole). EBADF, EINVAL, EISDIR, EFBIG. */
   statFput(ino: bigint, st: StatPut, fsflags: number): Errno {
     return this.withInode(ino, (n) => setAttrs(this.table, n, st, fsflags, true));
   }
 
   // --- Data (regular files) ---
 
+  /** fd_pread: up to `len` bytes. EBADF, EISDIR, EINVAL (not a regular file; negative offset or length). */
   pread(ino: bigint, off: bigint, len: number): Result<Uint8Array> {
     return this.withInode(ino, (n) => pread(this.table, n, off, len));
   }
 
-  /** Writes all of `data` at `off`, or nothing; returns the end offset. */
+  /** fd_pwrite: all of `data` at `off`, or nothing; returns the end offset. As pread, and EFBIG, ENOSPC. */
   pwrite(ino: bigint, off: bigint, data: Uint8Array): Result<bigint> {
     return this.withInode(ino, (n) => pwrite(this.table, n, off, data));
   }
 
-  /** Writes at the end of the file (O_APPEND); returns the new size. */
+  /** Writes at the end of the file (O_APPEND); returns the new size. As pwrite. */
   append(ino: bigint, data: Uint8Array): Result<bigint> {
     return this.withInode(ino, (n) => append(this.table, n, data));
   }
 
+  /** file_allocate. EBADF, EISDIR, EINVAL (not a regular file, len 0), EFBIG, ENOSPC. */
   allocate(ino: bigint, off: bigint, len: bigint): Errno {
     return this.withInode(ino, (n) => allocate(this.table, n, off, len));
   }
 
+  /** file_advise. EBADF, EINVAL (unknown advice, negative range, not a file or directory). */
   advise(ino: bigint, off: bigint, len: bigint, advice: number): Errno {
     return this.withInode(ino, (n) => advise(n, off, len, advice));
   }
 
-  /** fd_sync and fd_datasync: memory is the medium, so there is nothing to flush. */
+  /** fd_sync and fd_datasync: memory is the medium, so there is nothing to flush. EBADF. */
   sync(ino: bigint): Errno {
     return this.withInode(ino, () => E.SUCCESS);
   }
