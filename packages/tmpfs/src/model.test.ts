@@ -46,7 +46,7 @@ function model(m: Model, o: Op): Errno | string {
     case 'rmdir': return !n ? E.NOENT : !n.dir ? E.NOTDIR : childrenOf(m, o.p).length ? E.NOTEMPTY : (m.delete(o.p), E.SUCCESS);
     case 'list': return !n ? E.NOENT : !n.dir ? E.NOTDIR : JSON.stringify(childrenOf(m, o.p));
     case 'stat': return !n ? E.NOENT : JSON.stringify(modelStat(m, o.p, n));
-    case 'link': return modelLink(m, o.p, o.q, n);
+    case 'link': return modelLink(m, o.q, n);
     case 'rename': return modelRename(m, o.p, o.q, n);
   }
 }
@@ -70,7 +70,7 @@ function modelStat(m: Model, p: string, n: MNode): [number, number, number] {
   return [FILETYPE.REGULAR_FILE, n.data.length, [...m.values()].filter((x) => x === n).length];
 }
 
-function modelLink(m: Model, p: string, q: string, n: MNode | undefined): Errno {
+function modelLink(m: Model, q: string, n: MNode | undefined): Errno {
   if (!n) return E.NOENT;
   if (n.dir) return E.PERM;
   const err = walkErr(m, q);
