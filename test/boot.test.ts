@@ -18,6 +18,9 @@ describe('boot', function () {
     expect(out).to.match(/cosix init: 10 passed, 0 failed/);
     child.stdin.write('ps\n');
     await waitFor('init ');
+    await waitFor('tmpfs ');
+    child.stdin.write('tmp\n');
+    await waitFor('README');
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     expect(out).to.include('cosix: shutting down');

@@ -1,12 +1,12 @@
 // init: the first process. It holds the console (fds 0-2), bootfs (3) and procfs (4). It runs the userland
 // self-tests from bootfs and prints a summary, then serves a small command line on the console until the
 // console's input ends (or the machine is stopped with Ctrl-C).
-import { ArgFd, R, type ArgValue, type Os } from '@cosix/libc';
+import { ArgFd, OFLAGS, R, type ArgValue, type Os } from '@cosix/libc';
 
 const SELFTESTS = ['pipe_test', 'concur_test', 'time_test', 'mmap_test', 'unixsock_test', 'poll_test', 'cap_test', 'fork_test', 'signal_test', 'sandbox_test'];
 const EXEC_RIGHTS = R.FD_READ | R.PROC_EXEC;
 
-interface Fds { bootfs: number; procfs: number }
+interface Fds { bootfs: number; procfs: number; tmp?: number }
 
 function run(os: Os, fds: Fds, name: string, args: ArgValue = { stdout: new ArgFd(0), bootfs: new ArgFd(1) }): { exitcode: number; signal: number } {
   const exe = os.open(fds.bootfs, name, 0, EXEC_RIGHTS);
@@ -15,6 +15,19 @@ function run(os: Os, fds: Fds, name: string, args: ArgValue = { stdout: new ArgF
   const st = os.wait(pfd);
   os.close(pfd);
   return st;
+}
+
+/** Starts the tmpfs daemon on a new pseudo pair (as Cosix's init did) and returns the root directory fd. */
+function startTmpfs(os: Os, bootfs: number, factory: number): number {
+  const [rev, root] = os.pseudoPair(factory, 'DIRECTORY');
+  const exe = os.open(bootfs, 'tmpfs', 0, EXEC_RIGHTS);
+  os.spawn(exe, { reverse: new ArgFd(0), dev: 3 }, [rev]); // the process fd stays open: closing it would kill tmpfs
+  os.close(exe);
+  os.close(rev);
+  const fd = os.open(root, 'README', OFLAGS.CREAT, R.FD_WRITE);
+  os.writeAll(fd, 'This directory is served by the tmpfs daemon through a pseudo file descriptor.\n');
+  os.close(fd);
+  return root;
 }
 
 function selftests(os: Os, fds: Fds): number {
@@ -42,7 +55,8 @@ function command(os: Os, fds: Fds, line: string): boolean {
   const [cmd, arg] = line.trim().split(/\s+/, 2);
   switch (cmd) {
     case '': return true;
-    case 'help': os.writeAll(1, 'commands: help, ps, ls, stats, run PROGRAM, selftest, motd, exit\n'); return true;
+    case 'help': os.writeAll(1, 'commands: help, ps, ls, tmp, stats, run PROGRAM, selftest, motd, exit\n'); return true;
+    case 'tmp': os.writeAll(1, fds.tmp === undefined ? 'no tmpfs\n' : os.readdir(fds.tmp).map((e) => e.name).join('  ') + '\n'); return true;
     case 'ps': ps(os, fds); return true;
     case 'ls': os.writeAll(1, os.readdir(fds.bootfs).map((e) => e.name).filter((n) => !n.startsWith('.')).join('  ') + '\n'); return true;
     case 'stats': { const fd = os.open(fds.procfs, 'kernel/stats', 0, R.FD_READ); os.writeAll(1, os.readAll(fd)); os.close(fd); return true; }
@@ -60,8 +74,9 @@ function command(os: Os, fds: Fds, line: string): boolean {
 }
 
 export function main(os: Os, args: ArgValue): number {
-  const a = args as { bootfs: ArgFd; procfs: ArgFd; interactive?: boolean };
-  const fds = { bootfs: a.bootfs.fd, procfs: a.procfs.fd };
+  const a = args as { bootfs: ArgFd; procfs: ArgFd; pseudo?: ArgFd; interactive?: boolean };
+  const fds: Fds = { bootfs: a.bootfs.fd, procfs: a.procfs.fd };
+  if (a.pseudo) fds.tmp = startTmpfs(os, fds.bootfs, a.pseudo.fd);
   const failed = selftests(os, fds);
   if (a.interactive === false) return failed ? 1 : 0;
   os.writeAll(1, 'type help for commands\n');

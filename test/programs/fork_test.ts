@@ -23,7 +23,9 @@ export const entries = {
 export function main(os: Os): number {
   const c = new Checker(os, 'fork_test');
   const p = os.heap.malloc(8);
+  const hole = os.dup(0);
   const [r, w] = os.pipe();
+  os.close(hole); // the child must see the same fd numbers, holes and all
   os.mem.dv.setUint32(p, 0xabcd, true);
   os.mem.dv.setUint32(p + 4, w, true);
   const pfd = os.fork('child', p);

@@ -33,7 +33,7 @@ function buildTree(files: Map<string, Uint8Array>): Node {
       if (!d.has(p)) d.set(p, new Map());
       d = d.get(p) as Dir;
     }
-    d.set(parts[parts.length - 1], fileNode(BOOTFS_DEV, () => bytes));
+    d.set(parts[parts.length - 1], fileNode(BOOTFS_DEV, () => bytes, parts[parts.length - 1]));
   }
   const toNode = (d: Dir): Node => {
     const m = new Map<string, Node>();
@@ -68,5 +68,5 @@ function parseImage(bytes: Uint8Array, name: string): Image | number {
 /** The image behind an open file object, or ENOEXEC. */
 export function imageOf(obj: KObject): Image | number {
   if (!(obj instanceof TreeFile)) return E.NOEXEC;
-  return loadImage(obj.data, obj.node.ino.toString());
+  return loadImage(obj.data, obj.node.name ?? obj.node.ino.toString());
 }

@@ -43,6 +43,11 @@ export class FdTable {
     return n;
   }
 
+  /** Copies every entry of `other` to the same numbers (fork: the child sees the parent's fd numbers). */
+  copyFrom(other: FdTable): void {
+    for (const [n, f] of other.fds) this.fds.set(n, { desc: f.desc.ref(), base: f.base, inheriting: f.inheriting });
+  }
+
   /** Puts a copy of `from` at number `to` (closing what was there). */
   replace(to: number, from: Fd): void {
     const old = this.fds.get(to);

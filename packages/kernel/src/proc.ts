@@ -27,7 +27,7 @@ export class Process {
   execs = 0;
   hasHandle = false;             // some process fd refers to it: keep its status until that goes
 
-  constructor(readonly kernel: Kernel, readonly pid: number, readonly name: string, coreBytes: number) {
+  constructor(readonly kernel: Kernel, readonly pid: number, public name: string, coreBytes: number) {
     this.vm = new AddressSpace(coreBytes);
     kernel.stats.processes++;
   }

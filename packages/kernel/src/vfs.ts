@@ -11,14 +11,15 @@ export interface Node {
   readonly entries?: () => Map<string, Node>;    // directories
   readonly content?: () => Uint8Array;           // regular files
   readonly dev: bigint;
+  readonly name?: string;                         // for files: the name it was built under (process names)
 }
 
 let nextTreeIno = 1n << 32n;
 export function dirNode(dev: bigint, entries: () => Map<string, Node>): Node {
   return { ino: nextTreeIno++, type: FILETYPE.DIRECTORY, entries, dev };
 }
-export function fileNode(dev: bigint, content: () => Uint8Array, ino = nextTreeIno++): Node {
-  return { ino, type: FILETYPE.REGULAR_FILE, content, dev };
+export function fileNode(dev: bigint, content: () => Uint8Array, name?: string): Node {
+  return { ino: nextTreeIno++, type: FILETYPE.REGULAR_FILE, content, dev, name };
 }
 
 /** Resolves `path` below `root`; ENOENT, ENOTDIR or ENOTCAPABLE. */

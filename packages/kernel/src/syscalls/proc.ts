@@ -42,6 +42,7 @@ export function proc_exec(t: Thread): Ret {
   for (const x of keep) { proc.fds.install(x.desc, x.base, x.inheriting); x.desc.unref(); }
   proc.resetMemory(CORE_BYTES);
   proc.execs++;
+  proc.name = image.name;
   const e = k.startProgram(proc, image, argdata);
   if (e) k.terminate(proc, { code: 0, signal: SIG.KILL });
   return NO_REPLY;
@@ -73,7 +74,7 @@ export function proc_fork(t: Thread): Ret {
   if (typeof child === 'number') return child;
   child.copyMemoryFrom(parent, t.cbAddr);
   child.claimCb(t.cbAddr);
-  for (const [, f] of parent.fds.entries()) child.fds.install(f.desc, f.base, f.inheriting);
+  child.fds.copyFrom(parent.fds);
   const ct = k.newThread(child, true, t.cbAddr);
   if (typeof ct === 'number') { k.terminate(child, { code: 0, signal: SIG.KILL }); return ct; }
   const fd = installNew(t, k.processObject(child), RIGHTSETS.process);
