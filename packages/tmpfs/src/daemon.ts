@@ -58,7 +58,7 @@ export class TmpfsServer {
       case OP.STAT_FGET: { const s = fs.statFget(ino); return typeof s === 'number' ? s : { data: encodeStat(s) }; }
       case OP.STAT_PUT: return done(fs.statPut(ino, q.data1, q.flags, decodeStatPut(q.data2), Number(q.arg1)));
       case OP.STAT_FPUT: return done(fs.statFput(ino, decodeStatPut(q.data2), Number(q.arg1)));
-      case OP.READDIR: { const r = fs.readdir(ino, q.arg1); return typeof r === 'number' ? r : { data: encodeDirents(r, Number(q.arg2)) }; }
+      case OP.READDIR: { const r = fs.readdir(ino, q.arg1, Math.floor(Number(q.arg2) / DIRENT.size) + 1); return typeof r === 'number' ? r : { data: encodeDirents(r, Number(q.arg2)) }; }
       case OP.PREAD: { const r = fs.pread(ino, q.arg1, Math.min(Number(q.arg2), PSEUDO_MAX_DATA)); return typeof r === 'number' ? r : { data: r }; }
       case OP.PWRITE: {
         const end = q.flags & PWRITE_APPEND ? fs.append(ino, q.data1) : fs.pwrite(ino, q.arg1, q.data1);
