@@ -111,6 +111,16 @@ export function main(os: Os, args: ArgValue): number {
   os.check(pathCall(os, SYS.file_unlink, root, 'big', 0), 'unlink big');
   fd = os.open(root, 'after', OFLAGS.CREAT, FILE_RIGHTS); os.writeAll(fd, 'ok'); os.close(fd);
 
+  // Programs in tmpfs can be executed: copy hello from bootfs, then spawn it from tmpfs.
+  const img = os.readAll(os.open(a.bootfs.fd, 'hello', 0, R.FD_READ));
+  fd = os.open(root, 'hello', OFLAGS.CREAT, FILE_RIGHTS | R.PROC_EXEC);
+  os.writeAll(fd, img);
+  const child = os.spawn(fd, { text: 'ran from tmpfs\n' }, [0]);
+  c.eq(os.wait(child).exitcode, 0, 'exec from tmpfs');
+  fd = os.open(root, 'notprog', OFLAGS.CREAT, FILE_RIGHTS | R.PROC_EXEC);
+  os.writeAll(fd, 'just text');
+  c.errno(E.NOEXEC, 'exec of a non-image from tmpfs', () => os.exec(fd, null, []));
+
   // The daemon dies: calls fail with EIO instead of hanging.
   os.close(daemon);
   c.errno(E.IO, 'after the daemon died', () => os.open(root, 'after', 0, FILE_RIGHTS));

@@ -8,7 +8,10 @@
 // "return" PROCESS_CHILD, and runs the continuation. libc's fork(fn) is therefore fork-with-continuation;
 // programs that need the parent's stack state must keep it in memory.
 import { CB, CB_NARGS, E, R, SIG, STATE, PROCESS_CHILD } from '../abi/index.js';
-import { imageOf } from '../bootfs.js';
+import { imageOf, loadImage } from '../bootfs.js';
+import { isPseudo } from '../pseudo.js';
+import type { Image } from '../proc.js';
+import { pReadAll } from './pseudofile.js';
 import type { Fd } from '../fdtable.js';
 import { CORE_BYTES, MAX_ARGDATA } from '../params.js';
 import { RIGHTSETS } from '../rightsets.js';
@@ -32,10 +35,24 @@ export function proc_exec(t: Thread): Ret {
     if (typeof g === 'number') return g;
     fds.push(g);
   }
-  const image = imageOf(f.desc.obj);
-  if (typeof image === 'number') return image;
-  // Point of no return: hold the new table's descriptions, then tear the old program down.
   const keep = fds.map((x) => ({ desc: x.desc.ref(), base: x.base, inheriting: x.inheriting }));
+  const release = (e: number) => { for (const x of keep) x.desc.unref(); return e; };
+  const obj = f.desc.obj;
+  if (isPseudo(obj)) {
+    // An executable on a daemon's filesystem (tmpfs): fetch its bytes first, then exec as usual.
+    return pReadAll(t, obj, (bytes) => {
+      if (typeof bytes === 'number') return release(bytes);
+      const image = loadImage(bytes, `pseudo:${obj.handle}`);
+      return typeof image === 'number' ? release(image) : commitExec(t, image, argdata, keep);
+    });
+  }
+  const image = imageOf(obj);
+  if (typeof image === 'number') return release(image);
+  return commitExec(t, image, argdata, keep);
+}
+
+/** The point of no return of proc_exec: tear the old program down and start `image` with `keep` as fds. */
+function commitExec(t: Thread, image: Image, argdata: Uint8Array, keep: Fd[]): Ret {
   const proc = t.proc, k = t.kernel;
   for (const th of [...proc.threads.values()]) th.kill();
   proc.fds.closeAll();

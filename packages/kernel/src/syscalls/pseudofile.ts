@@ -1,6 +1,7 @@
 // File operations on pseudo fds: each becomes a request to the daemon (pseudo.ts) after the calling
 // handler in file.ts / fd.ts has checked the rights. The answer is turned into the syscall's result here.
-import { FILESTAT, OP, PWRITE_APPEND, utf8Encode, type PseudoResponse } from '../abi/index.js';
+import { FILESTAT, OP, PSEUDO_MAX_DATA, PWRITE_APPEND, utf8Encode, type PseudoResponse } from '../abi/index.js';
+import { MAX_EXEC_BYTES } from '../params.js';
 import { E } from '../abi/index.js';
 import type { Description } from '../object.js';
 import { PseudoObject, rpc } from '../pseudo.js';
@@ -117,5 +118,25 @@ export function pSeekEnd(t: Thread, d: Description, obj: PseudoObject, delta: bi
     d.offset = pos;
     t.setResult(pos);
     return 0;
+  });
+}
+
+/** Reads a whole pseudo file (STAT_FGET for the size, then PREADs); `done` gets the bytes or an errno. */
+export function pReadAll(t: Thread, obj: PseudoObject, done: (b: Uint8Array | number) => Ret): Ret {
+  return rpc(t, obj, { op: OP.STAT_FGET }, (r) => {
+    if (r.data.length !== FILESTAT.size) return done(E.IO);
+    const size = new DataView(r.data.buffer, r.data.byteOffset).getBigUint64(24, true);
+    if (size > BigInt(MAX_EXEC_BYTES)) return done(E.NOEXEC);
+    const out = new Uint8Array(Number(size));
+    const next = (at: number): Ret => {
+      if (at >= out.length) return done(out);
+      const n = Math.min(PSEUDO_MAX_DATA, out.length - at);
+      return rpc(t, obj, { op: OP.PREAD, arg1: BigInt(at), arg2: BigInt(n) }, (c) => {
+        if (c.data.length === 0) return done(out.subarray(0, at));
+        out.set(c.data.subarray(0, out.length - at), at);
+        return next(at + c.data.length);
+      });
+    };
+    return next(0);
   });
 }
