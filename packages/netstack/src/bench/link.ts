@@ -22,6 +22,9 @@ export interface LinkFaults {
   corrupt: number;
 }
 
+/** Events at one virtual instant before run() declares the stacks stuck (real bursts need far fewer). */
+const SPIN_LIMIT = 100_000;
+
 export const NO_FAULTS: LinkFaults = { delay: 0, jitter: 0, loss: 0, duplicate: 0, corrupt: 0 };
 
 export interface SimHost {
@@ -62,7 +65,8 @@ export class VirtualLink {
    * application's turn). Returns whether done() became true.
    */
   run(until: number, done: () => boolean, step: (now: number) => void = () => {}): boolean {
-    for (;;) {
+    let spins = 0;
+    for (let last = this.now; ; last = this.now) {
       this.pollBoth();
       step(this.now);
       this.pollBoth();
@@ -70,6 +74,9 @@ export class VirtualLink {
       const next = this.nextTime();
       if (next === null || next > until) return false;
       this.now = Math.max(this.now, next);
+      // A stack whose pollAt() keeps answering "now" without doing anything would spin here forever.
+      spins = this.now === last ? spins + 1 : 0;
+      if (spins > SPIN_LIMIT) throw new Error(`VirtualLink: no progress at t=${this.now} ms`);
       this.deliverDue();
     }
   }

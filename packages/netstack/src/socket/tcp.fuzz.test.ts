@@ -32,6 +32,9 @@ describe('TCP against arbitrary segments (property)', () => {
       for (const s of segs) {
         now += s.dt;
         rig.out(now);
+        // Whatever dispatch() left owed would spin the caller's poll loop: pollAt must lie ahead.
+        const next = rig.pollAt(now);
+        expect(next === null || next > now, `pollAt ${next} at ${now} in ${t.state}`).to.equal(true);
         if (t.state === State.CLOSED) break;
         if (s.close) rig.sock.close();
         rig.deliver(now, {

@@ -146,6 +146,14 @@ describe('TCP handshake', () => {
       expect(rig.sock.queued).to.deep.equal({ accept: 0, syn: 0 });
     });
 
+    it('a child whose buffer outgrows the SYN-ACK window owes no window update before it is synchronized', () => {
+      const rig = new Rig({ rxBuffer: 70_001 });
+      rig.sock.listen({ addr: 0, port: US.port }, 4);
+      rig.deliver(0, { seq: PEER_ISS, flags: SYN, windowLen: 1000, windowScale: 0 }, client);
+      expect(rig.out(0)[0]!.windowLen).to.equal(65535);
+      expect(rig.pollAt(0)).to.equal(1000); // the SYN-ACK's timer, not "now" for ever
+    });
+
     it('resets an ACK and ignores a RST (RFC 9293 3.10.7.2)', () => {
       const rig = listening();
       rig.deliver(0, { seq: 1, ackNumber: 777, flags: ACK }, client);

@@ -126,7 +126,8 @@ function rightEdge(t: Tcb): number {
 
 /** RFC 9293 3.8.6.2.2: a window update once the edge can move by min(half the buffer, one MSS). */
 export function windowUpdateDue(t: Tcb): boolean {
-  if (t.rcvClosed || !t.synchronized || t.state === State.TIME_WAIT) return false;
+  const receiving = t.state === State.ESTABLISHED || t.state === State.FIN_WAIT_1 || t.state === State.FIN_WAIT_2;
+  if (!receiving || t.rcvClosed) return false;
   const grow = seqSub(rightEdge(t), t.advertisedRight);
   return grow > 0 && grow >= Math.min(t.cfg.rxBuffer / 2, t.rcvMss);
 }
@@ -271,6 +272,7 @@ export function dispatchTcb(t: Tcb, now: number, egress: Egress): void {
   if (t.state === State.SYN_SENT || t.state === State.SYN_RECEIVED) {
     if (t.synOwed) sendSyn(t, now, egress);
     else if (t.ackNow && t.state === State.SYN_RECEIVED) emit(t, now, egress, ackSeq(t), ACK);
+    t.ackNow = false; // SYN-SENT has nothing to acknowledge yet
     return;
   }
   // RFC 1122 4.2.3.6: a keepalive is an ACK with SEG.SEQ = SND.NXT - 1, which the peer must answer.
