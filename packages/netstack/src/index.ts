@@ -31,7 +31,8 @@ export {
 } from './socket/udp.js';
 
 export {
-  State as TcpState, type TcpConnectResult, type TcpError, type TcpListenResult, TcpSocket, type TcpSocketOptions,
+  type KeepaliveConfig as TcpKeepaliveConfig, State as TcpState, type TcpConnectResult, type TcpError, type TcpListenResult,
+  TcpSocket, type TcpSocketOptions,
 } from './socket/tcp.js';
 
 export { DhcpClient, type DhcpClientOptions, type DhcpEvent, type DhcpLease, type DhcpState } from './dhcp/client.js';

@@ -30,7 +30,7 @@ import { acceptSyn, processSegment } from './tcp/input.js';
 import { ackSeq, dispatchTcb, pollAtTcb } from './tcp/output.js';
 import { type KeepaliveConfig, State, Tcb, type TcpConfig, type TcpError, defaultConfig } from './tcp/tcb.js';
 
-export { State, type TcpError } from './tcp/tcb.js';
+export { type KeepaliveConfig, State, type TcpError } from './tcp/tcb.js';
 
 export interface TcpSocketOptions extends Partial<Omit<TcpConfig, 'rng' | 'keepalive'>> {
   /** Uniformly distributed uint32s (ISNs, timestamp offsets, ephemeral ports come from the set's rng). */
