@@ -4,7 +4,9 @@
 import { PassThrough } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { SerialPort } from '@cosix/hw';
-import { bootKernel, ConsoleDevice, RIGHTSETS, spawnProgram } from '@cosix/kernel';
+import { bootKernel, ConsoleDevice, PseudoFactory, RIGHTSETS, spawnProgram } from '@cosix/kernel';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { ArgFd } from '@cosix/kernel/abi';
 
 const quick = process.argv.includes('--quick');
@@ -28,7 +30,7 @@ function machine() {
   const run = (name, args) => {
     const con = new ConsoleDevice(k, serial);
     const before = out.length;
-    const r = spawnProgram(k, name, args ?? { stdout: new ArgFd(0) }, [{ obj: con, rights: RIGHTSETS.console }, { obj: k.bootfs.rootObject(k), rights: RIGHTSETS.roDir }, { obj: con, rights: RIGHTSETS.console }]);
+    const r = spawnProgram(k, name, args ?? { stdout: new ArgFd(0) }, [{ obj: con, rights: RIGHTSETS.console }, { obj: k.bootfs.rootObject(k), rights: RIGHTSETS.roDir }, { obj: con, rights: RIGHTSETS.console }, { obj: PseudoFactory.open(k), rights: RIGHTSETS.pseudoFactory }]);
     return { ...r, output: () => out.slice(before) };
   };
   return { k, run };
@@ -87,6 +89,16 @@ async function main() {
   const cold = await coldWorker(quick ? 5 : 20);
   row('process spawn to exit (trivial), median', median(spawnMs), 'ms', 'cold new Worker to exit, median', median(cold));
 
+  const fsb = run('bench_fs', { stdout: new ArgFd(0), bootfs: new ArgFd(1), pseudo: new ArgFd(3), quick });
+  await fsb.done;
+  const fres = JSON.parse(fsb.output().trim().split('\n').pop());
+  const host = hostFs(quick);
+  row('tmpfs open+write 4K+close+reopen+read+unlink', fres.cyclesPerSec, '/s', 'Node fs on /dev/shm, same cycle', host.cyclesPerSec, 'higher');
+  row('tmpfs sequential write, 1 MiB buffers', fres.writeMBps, 'MB/s', 'Node fs on /dev/shm', host.writeMBps, 'higher');
+  row('tmpfs sequential read, 1 MiB buffers', fres.readMBps, 'MB/s', 'Node fs on /dev/shm', host.readMBps, 'higher');
+  row('tmpfs stat of an existing path', fres.statUs, 'us', 'fs.statSync on /dev/shm', host.statUs);
+  for (const p of [...k.procs]) k.terminate(p, { code: 0, signal: 10 });
+
   if (global.gc) global.gc();
   const rss0 = process.memoryUsage().rss;
   const t0 = performance.now();
@@ -101,6 +113,34 @@ async function main() {
   await Promise.all(sleepers.map((s) => s.done));
   await k.shutdown();
   return rows;
+}
+
+/** The same file-system work with Node's fs on the host's tmpfs (/dev/shm), in this process. */
+function hostFs(quick) {
+  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : '/tmp', 'cosix-bench-'));
+  const n = quick ? 200 : 2000, page = Buffer.alloc(4096, 7), f = join(dir, 'f');
+  let t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    let fd = openSync(f, 'w'); writeSync(fd, page); closeSync(fd);
+    fd = openSync(f, 'r'); readSync(fd, Buffer.alloc(4096)); closeSync(fd);
+    unlinkSync(f);
+  }
+  const cyclesPerSec = n / ((performance.now() - t0) / 1e3);
+  const mb = quick ? 16 : 64, chunk = Buffer.alloc(1 << 20, 1), big = join(dir, 'big');
+  const fd = openSync(big, 'w+');
+  t0 = performance.now();
+  for (let i = 0; i < mb; i++) writeSync(fd, chunk);
+  const writeMBps = mb / ((performance.now() - t0) / 1e3);
+  t0 = performance.now();
+  const rb = Buffer.alloc(1 << 20);
+  for (let i = 0; i < mb; i++) readSync(fd, rb, 0, rb.length, i * rb.length);
+  const readMBps = mb / ((performance.now() - t0) / 1e3);
+  t0 = performance.now();
+  for (let i = 0; i < n; i++) statSync(big);
+  const statUs = ((performance.now() - t0) * 1e3) / n;
+  closeSync(fd);
+  rmSync(dir, { recursive: true, force: true });
+  return { cyclesPerSec, writeMBps, readMBps, statUs };
 }
 
 async function idleWorkerRss(n) {

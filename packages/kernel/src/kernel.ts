@@ -233,7 +233,8 @@ export class Kernel {
     return true;
   }
 
-  private makeHot(t: Thread): void {
+  /** Spins on `t` for a while: it just got an answer and is likely to ask again soon. */
+  makeHot(t: Thread): void {
     if (t.hot || this.hot.size >= P.KSPIN_MAX_HOT) return;
     t.hot = true;
     Atomics.store(t.i32, t.base + CB.KSPIN, 1);
@@ -276,7 +277,7 @@ export class Kernel {
   private queueDrain(): void {
     if (this.drainQueued) return;
     this.drainQueued = true;
-    queueMicrotask(() => { this.drainQueued = false; this.sched.drain(); });
+    queueMicrotask(() => { this.drainQueued = false; this.sched.drain(); this.spin(); });
   }
 
   // ---- shutdown --------------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ export class Thread {
     // A kill may have raced us to the word: only a REQUEST becomes a RESPONSE.
     if (Atomics.compareExchange(m, b + CB.STATE, STATE.REQUEST, STATE.RESPONSE) === STATE.REQUEST) {
       Atomics.notify(m, b + CB.STATE, 1);
+      this.kernel.makeHot(this);
     }
   }
 

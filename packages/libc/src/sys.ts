@@ -15,6 +15,7 @@ export class Sys {
   readonly i32: Int32Array;
   private readonly b: number;
   private spin = 4096;
+  private spinMin = SPIN_MIN;
   private asyncTail: Promise<unknown> = Promise.resolve();
   errno = 0;
 
@@ -62,9 +63,18 @@ export class Sys {
       // A wake is only a hint: loop until the word really changed (a notify may be meant for an earlier
       // request or come from a kill racing the answer).
       while (Atomics.load(m, s) === STATE.REQUEST) Atomics.wait(m, s, STATE.REQUEST);
-      this.spin = Math.max(SPIN_MIN, this.spin >> 1);
+      this.spin = Math.max(this.spinMin, this.spin >> 1);
     } else if (i > this.spin >> 1) this.spin = Math.min(SPIN_MAX, this.spin << 1);
     return this.finish();
+  }
+
+  /**
+   * Raises the least a call spins before sleeping. Servers (daemons) use it: they answer requests back to back,
+   * and a request that arrives while they spin costs no wake-up of their thread.
+   */
+  setSpinFloor(iterations: number): void {
+    this.spinMin = Math.max(SPIN_MIN, Math.min(SPIN_MAX, iterations));
+    this.spin = Math.max(this.spin, this.spinMin);
   }
 
   /** Like call, but waits without blocking the thread's event loop. Calls are served in order. */
@@ -73,6 +83,8 @@ export class Sys {
       for (let i = 0; i < args.length; i++) this.arg(i, args[i]);
       this.post(n);
       const m = this.i32, s = this.b + CB.STATE;
+      // Spin first, as the blocking path does: an answer that comes within the spin costs no event-loop turn.
+      for (let i = 0; i < this.spin; i++) if (Atomics.load(m, s) !== STATE.REQUEST) return this.finish();
       while (Atomics.load(m, s) === STATE.REQUEST) {
         const w = Atomics.waitAsync(m, s, STATE.REQUEST);
         if (w.async) await w.value;

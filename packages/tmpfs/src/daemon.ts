@@ -114,6 +114,7 @@ export async function serve(os: Os, rev: number, server: TmpfsServer): Promise<n
   const cap = PSEUDO_MAX_DATA + 64 * 1024;
   const inBuf = os.heap.malloc(cap), outBuf = os.heap.malloc(cap), iov = os.heap.malloc(8);
   const dv = os.mem.dv;
+  os.sys.setSpinFloor(1 << 16); // requests come in bursts: keep watching for the next one a little while
   for (;;) {
     dv.setUint32(iov, inBuf, true); dv.setUint32(iov + 4, cap, true);
     os.check(await os.sys.callAsync(SYS.fd_read, rev, iov, 1), 'fd_read(reverse)');
