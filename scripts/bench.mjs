@@ -7,6 +7,8 @@ import { SerialPort } from '@cosix/hw';
 import { bootKernel, ConsoleDevice, PseudoFactory, RIGHTSETS, spawnProgram } from '@cosix/kernel';
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer, connect as netConnect } from 'node:net';
+import { bulkThroughput, lossyGoodput, manyConnections } from '../packages/netstack/dist/bench/tcp.js';
 import { ArgFd } from '@cosix/kernel/abi';
 
 const quick = process.argv.includes('--quick');
@@ -99,6 +101,20 @@ async function main() {
   row('tmpfs stat of an existing path', fres.statUs, 'us', 'fs.statSync on /dev/shm', host.statUs);
   for (const p of [...k.procs]) k.terminate(p, { code: 0, signal: 10 });
 
+  // The TCP/IP stack as a library (issue 5): two stacks over an in-memory link.
+  const bulkBytes = quick ? 8 << 20 : 64 << 20;
+  row('netstack TCP bulk transfer, two stacks', await bulkThroughput(bulkBytes), 'MB/s', 'Node net over loopback', await nodeLoopback(bulkBytes), 'higher');
+  const secs = quick ? 20 : 60;
+  for (const loss of [0, 0.01, 0.05]) {
+    const g = await lossyGoodput(loss, 100, 32 << 10, secs);
+    const smol = { 0: 0.986, 0.01: 0.67 }[loss];
+    if (smol) row(`TCP goodput, ${loss * 100}% loss, 32K window, 100 ms RTT`, g * 100, '%', 'smoltcp published (no congestion ctl)', smol * 100, 'higher');
+    else console.log(`TCP goodput, ${loss * 100}% loss, 32K window, 100 ms RTT       ${(g * 100).toFixed(1).padStart(10)} %        (of window/RTT; no published baseline)`);
+  }
+  const nconn = quick ? 1000 : 10000;
+  const mc = await manyConnections(nconn);
+  console.log(`${nconn} concurrent TCP connections through one stack: ${mc.ms.toFixed(0)} ms to open, ${(mc.bytesPerConnection / 1024).toFixed(1)} KiB heap per connection (both ends)`);
+
   if (global.gc) global.gc();
   const rss0 = process.memoryUsage().rss;
   const t0 = performance.now();
@@ -113,6 +129,26 @@ async function main() {
   await Promise.all(sleepers.map((s) => s.done));
   await k.shutdown();
   return rows;
+}
+
+/** MB/s of one TCP stream over the host's loopback with Node's net (the baseline for the netstack). */
+async function nodeLoopback(bytes) {
+  const server = createServer((sock) => { sock.on('data', () => {}); });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const port = server.address().port;
+  const chunk = Buffer.alloc(64 << 10, 3);
+  const t0 = performance.now();
+  await new Promise((resolve, reject) => {
+    const c = netConnect(port, '127.0.0.1', () => {
+      let sent = 0;
+      const pump = () => { while (sent < bytes) { sent += chunk.length; if (!c.write(chunk)) return c.once('drain', pump); } c.end(); };
+      pump();
+    });
+    c.on('close', resolve); c.on('error', reject);
+  });
+  const mbps = bytes / 1048576 / ((performance.now() - t0) / 1e3);
+  await new Promise((r) => server.close(r));
+  return mbps;
 }
 
 /** The same file-system work with Node's fs on the host's tmpfs (/dev/shm), in this process. */
