@@ -30,7 +30,7 @@ function check(dir, allowed, label) {
   if (!existsSync(dir)) return;
   for (const f of files(dir)) {
     const src = readFileSync(f, 'utf8');
-    for (const m of src.matchAll(/(?:from|import)\s*\(?\s*['"](@cosix\/[^'"]+)['"]/g)) {
+    for (const m of src.matchAll(/^\s*(?:import|export)\b[^;]*?(?:from\s*)?\(?\s*['"](@cosix\/[^'"]+)['"]/gm)) {
       if (!allowed.includes(m[1])) errors.push(`${relative(root, f)}: imports ${m[1]}, but ${label} may import only [${allowed.join(', ') || 'no @cosix package'}]`);
     }
   }

@@ -26,6 +26,13 @@ export class ReverseObject extends KObject {
   private nextId = 1;
   dead = false;
   readonly objects = new Map<bigint, Set<PseudoObject>>(); // pseudo objects by daemon handle (events)
+  private server: ((r: PseudoRequest) => PseudoResponse | null) | undefined;
+
+  /**
+   * Serves this reverse end inside the kernel (hostfs): requests go to `server` instead of a daemon process,
+   * and its answers come back through the same path as a daemon's writes.
+   */
+  attach(server: (r: PseudoRequest) => PseudoResponse | null): void { this.server = server; }
 
   constructor(kernel: Kernel) { super(kernel); }
 
@@ -46,6 +53,11 @@ export class ReverseObject extends KObject {
   /** Sends a request that expects no answer (CLOSE). */
   post(r: PseudoRequest): void {
     if (this.dead) return;
+    if (this.server) {
+      const answer = this.server(r);
+      if (answer) this.deliver(answer);
+      return;
+    }
     this.outbox.push(encodeRequest(r));
     this.readQueue.wakeAll();
   }

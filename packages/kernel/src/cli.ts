@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// cosix: run a program as a Cosix process, with the host's stdin/stdout/stderr as its fds 0-2.
+//
+//   cosix run PROGRAM [--env K=V]... [--dir HOST::GUEST[:ro]]... [--timeout MS] [-- ARGS...]
+//
+// PROGRAM is a bootfs program name (see `npm run build`), a Cosix image (.js with the image header), or a
+// TypeScript/JavaScript source that is linked with libc on the fly. Each --dir exposes a host directory as
+// a capability (fd 3, 4, ... in order), served by hostfs: the program reaches that directory and nothing
+// else. Exit status: the program's, 128+signal when it was killed (POSIX numbering), 124 after --timeout.
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { SerialPort } from '@cosix/hw';
+import { ArgFd, FILETYPE, SIG, type ArgValue } from './abi/index.js';
+import { bootKernel, spawnProgram, type Capability } from './boot.js';
+import { JS_IMAGE_MAGIC } from './bootfs.js';
+import { ConsoleDevice } from './chardev.js';
+import { HostfsServer } from './hostfs.js';
+import { PseudoObject, ReverseObject } from './pseudo.js';
+import { RIGHTSETS } from './rightsets.js';
+
+const USAGE = `usage: cosix run PROGRAM [--env K=V]... [--dir HOST::GUEST[:ro]]... [--timeout MS] [-- ARGS...]
+
+  PROGRAM          a bootfs program name, a Cosix image (.js), or a .ts/.js source linked with libc
+  --env K=V        an environment variable (argdata "env")
+  --dir HOST::GUEST[:ro]
+                   expose host directory HOST to the program as the preopen named GUEST (argdata
+                   "preopens": {GUEST: fd}); :ro makes it read-only
+  --timeout MS     kill the program after MS milliseconds (exit status 124)
+  -- ARGS...       arguments (argdata "args")
+
+The program gets fds 0-2 = stdin, stdout, stderr and fd 3, 4, ... = the --dir preopens, in order.
+Exit status: the program's exit code; 128+N when killed by signal N; 124 on --timeout.`;
+
+// CloudABI numbers its signals alphabetically; shells expect the POSIX numbers in 128+N.
+const POSIX_SIGNAL: Record<string, number> = {
+  ABRT: 6, ALRM: 14, BUS: 7, CHLD: 17, CONT: 18, FPE: 8, HUP: 1, ILL: 4, INT: 2, KILL: 9, PIPE: 13, QUIT: 3, SEGV: 11,
+  STOP: 19, SYS: 31, TERM: 15, TRAP: 5, TSTP: 20, TTIN: 21, TTOU: 22, URG: 23, USR1: 10, USR2: 12, VTALRM: 26, XCPU: 24, XFSZ: 25,
+};
+
+export interface RunOptions { program: string; env: Record<string, string>; dirs: { host: string; guest: string; ro: boolean }[]; timeoutMs?: number; args: string[] }
+
+export function parseArgs(argv: string[]): RunOptions | string {
+  if (argv[0] !== 'run' || argv.length < 2 || argv.includes('--help') || argv.includes('-h')) return USAGE;
+  const o: RunOptions = { program: argv[1], env: {}, dirs: [], args: [] };
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') { o.args = argv.slice(i + 1); break; }
+    const v = argv[++i];
+    if (v === undefined) return `cosix: ${a} needs a value\n${USAGE}`;
+    if (a === '--env') { const eq = v.indexOf('='); if (eq < 1) return `cosix: --env wants K=V, got ${v}`; o.env[v.slice(0, eq)] = v.slice(eq + 1); }
+    else if (a === '--dir') {
+      const m = /^(.+?)::(.+?)(:ro)?$/.exec(v);
+      if (!m) return `cosix: --dir wants HOST::GUEST[:ro], got ${v}`;
+      o.dirs.push({ host: resolve(m[1]), guest: m[2], ro: m[3] !== undefined });
+    } else if (a === '--timeout') { o.timeoutMs = Number(v); if (!(o.timeoutMs > 0)) return `cosix: bad --timeout ${v}`; }
+    else return `cosix: unknown option ${a}\n${USAGE}`;
+  }
+  return o;
+}
+
+/** The image bytes for PROGRAM: a bootfs name, an image file, or a source linked with esbuild now. */
+async function programBytes(program: string, bootfs: Map<string, Uint8Array>): Promise<[string, Uint8Array] | string> {
+  if (!existsSync(program)) {
+    const b = bootfs.get(program);
+    return b ? [program, b] : `cosix: ${program}: no such file or bootfs program`;
+  }
+  const bytes = new Uint8Array(readFileSync(program));
+  const name = basename(program).replace(/\.[jt]s$/, '');
+  if (new TextDecoder().decode(bytes.subarray(0, JS_IMAGE_MAGIC.length)) === JS_IMAGE_MAGIC) return [name, bytes];
+  if (!/\.[jt]s$/.test(program)) return `cosix: ${program}: not a Cosix image or a .ts/.js source`;
+  const { build } = await import('esbuild');
+  const r = await build({
+    stdin: { contents: `import * as prog from ${JSON.stringify(resolve(program))};\nimport { start as crt0 } from '@cosix/libc';\nexport function start(boot) { return crt0(boot, prog); }\n`, resolveDir: process.cwd(), loader: 'js' },
+    bundle: true, format: 'iife', globalName: '__cosix_image', platform: 'neutral', target: 'es2022', write: false,
+    mainFields: ['module', 'main'], conditions: ['import'], banner: { js: JS_IMAGE_MAGIC.trimEnd() }, logLevel: 'error',
+  });
+  return [name, r.outputFiles[0].contents];
+}
+
+export async function run(o: RunOptions): Promise<number> {
+  const k = bootKernel({ minWorkers: 1 });
+  const prog = await programBytes(o.program, k.bootfs.files);
+  if (typeof prog === 'string') { process.stderr.write(prog + '\n'); await k.shutdown(); return 127; }
+  k.bootfs.files.set(`.run/${prog[0]}`, prog[1]);
+  const stdio = new SerialPort(process.stdout, process.stdin), err = new SerialPort(process.stderr);
+  const caps: Capability[] = [
+    { obj: new ConsoleDevice(k, stdio), rights: RIGHTSETS.console }, { obj: new ConsoleDevice(k, stdio), rights: RIGHTSETS.console },
+    { obj: new ConsoleDevice(k, err), rights: RIGHTSETS.console },
+  ];
+  const servers: HostfsServer[] = [];
+  const preopens: Record<string, ArgValue> = {};
+  for (const [i, d] of o.dirs.entries()) {
+    let srv: HostfsServer;
+    try { srv = new HostfsServer(d.host, d.ro, 16n + BigInt(i)); } catch (e) {
+      process.stderr.write(`cosix: --dir ${d.host}: ${(e as Error).message}\n`); await k.shutdown(); return 126;
+    }
+    servers.push(srv);
+    const rev = new ReverseObject(k).ref();
+    rev.attach((r) => srv.handle(r));
+    caps.push({ obj: new PseudoObject(k, FILETYPE.DIRECTORY, rev, 0n), rights: RIGHTSETS.all });
+    preopens[d.guest] = new ArgFd(3 + i);
+  }
+  const args = { args: o.args, env: o.env, preopens, stdin: new ArgFd(0), stdout: new ArgFd(1), stderr: new ArgFd(2) };
+  const p = spawnProgram(k, `.run/${prog[0]}`, args, caps);
+  let timedOut = false;
+  const timer = o.timeoutMs ? setTimeout(() => { timedOut = true; k.terminate(p.proc, { code: 0, signal: SIG.KILL }); }, o.timeoutMs) : undefined;
+  const st = await p.done;
+  clearTimeout(timer);
+  await k.shutdown();
+  for (const s of servers) s.close();
+  process.stdin.pause();
+  if (timedOut) { process.stderr.write(`cosix: ${prog[0]} killed after ${o.timeoutMs} ms\n`); return 124; }
+  if (st.signal) return 128 + (POSIX_SIGNAL[Object.keys(SIG).find((n) => SIG[n as keyof typeof SIG] === st.signal) ?? ''] ?? st.signal);
+  return st.code & 255;
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  if (typeof o === 'string') { process.stdout.write(o + '\n'); process.exit(o.startsWith('usage') ? 0 : 2); }
+  process.exit(await run(o));
+}
+
+const self = new URL(import.meta.url).pathname;
+if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(self)) void main();
