@@ -1,7 +1,7 @@
 // tmpfs through the real syscall interface: this program starts the tmpfs daemon on a fresh pseudo pair
 // (as init does), then exercises files and directories through the pseudo directory fd, including errors,
 // confinement, several writer threads, and the daemon being killed in the middle of a stream of requests.
-import { ArgFd, E, FDFLAGS, FDSFLAGS, FILETYPE, FSFLAGS, OFLAGS, R, SYS, ULFLAGS, utf8Decode, utf8Encode, type ArgValue, type Os } from '@cosix/libc';
+import { ArgFd, E, FDFLAGS, FDSFLAGS, FILETYPE, FSFLAGS, MFLAGS, MPROT, MSFLAGS, OFLAGS, R, SYS, ULFLAGS, utf8Decode, utf8Encode, type ArgValue, type Os } from '@cosix/libc';
 import { Checker } from './lib/check.js';
 
 const FILE_RIGHTS = R.FD_READ | R.FD_WRITE | R.FD_SEEK | R.FD_TELL | R.FILE_STAT_FGET | R.FILE_STAT_FPUT_SIZE | R.FD_SYNC | R.FD_DATASYNC | R.FILE_ALLOCATE;
@@ -23,6 +23,11 @@ function twoPaths(os: Os, n: number, fd1: number, p1: string, fd2: number, p2: s
 }
 
 export const entries = {
+  mapper(os: Os, fd: number): number {
+    const m = os.mmap(8192, MPROT.READ | MPROT.WRITE, MFLAGS.SHARED, fd, 0);
+    os.mem.bytes(m, 5).set(utf8Encode('CHILD'));
+    return 0;
+  },
   writer(os: Os, arg: number): void {
     const [dir, k] = [arg >>> 8, arg & 255];
     const fd = os.open(dir, `w${k}`, OFLAGS.CREAT, FILE_RIGHTS);
@@ -120,6 +125,27 @@ export function main(os: Os, args: ArgValue): number {
   fd = os.open(root, 'notprog', OFLAGS.CREAT, FILE_RIGHTS | R.PROC_EXEC);
   os.writeAll(fd, 'just text');
   c.errno(E.NOEXEC, 'exec of a non-image from tmpfs', () => os.exec(fd, null, []));
+
+  // mem_map of tmpfs files: private mappings are snapshots; shared mappings share one cache in every process
+  // and reach the file on mem_sync.
+  fd = os.open(root, 'mapped', OFLAGS.CREAT, FILE_RIGHTS | R.MEM_MAP);
+  os.writeAll(fd, new Uint8Array(8192).fill(0x61));
+  const priv = os.mmap(8192, MPROT.READ | MPROT.WRITE, MFLAGS.PRIVATE, fd, 0);
+  const m1 = os.mmap(8192, MPROT.READ | MPROT.WRITE, MFLAGS.SHARED, fd, 0);
+  const m2 = os.mmap(4096, MPROT.READ, MFLAGS.SHARED, fd, 4096);
+  os.mem.bytes(m1, 8192).set(utf8Encode('MAPPED'), 4096);
+  c.eq(str(os.mem.bytes(m2, 6)), 'MAPPED', 'a second shared mapping sees the write');
+  c.eq(str(os.pread(fd, 6, 4096)), 'aaaaaa', 'the file does not, before mem_sync');
+  os.check(os.sys.call(SYS.mem_sync, m1, 8192, MSFLAGS.SYNC), 'mem_sync');
+  c.eq(str(os.pread(fd, 6, 4096)), 'MAPPED', 'the file sees it after mem_sync');
+  c.eq(str(os.mem.bytes(priv + 4096, 6)), 'aaaaaa', 'a private mapping is a snapshot');
+  const kid = os.fork('mapper', fd);
+  c.eq(os.wait(kid).exitcode, 0, 'child mapped and wrote');
+  c.eq(str(os.mem.bytes(m1, 5)), 'CHILD', 'another process\'s shared mapping of the file is the same memory');
+  os.writeAll(os.open(root, 'mapped', 0, FILE_RIGHTS), 'fdwrite');
+  os.check(os.sys.call(SYS.mem_sync, m1, 4096, MSFLAGS.INVALIDATE), 'mem_sync(INVALIDATE)');
+  c.eq(str(os.mem.bytes(m1, 7)), 'fdwrite', 'INVALIDATE reloads from the file');
+  os.munmap(m1, 8192); os.munmap(m2, 4096); os.munmap(priv, 8192);
 
   // The daemon dies: calls fail with EIO instead of hanging.
   os.close(daemon);

@@ -18,6 +18,7 @@ import type { NicDevice } from './nicdev.js';
 import { HANDLERS } from './syscalls/index.js';
 import { BLOCKED, NO_REPLY, Thread } from './thread.js';
 import { Scheduler } from './wait.js';
+import { FileCaches } from './filecache.js';
 import type { ThreadTask, TaskResult } from './runtime/task.js';
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
@@ -46,6 +47,7 @@ export class Kernel {
     workersTerminated: 0,
   };
   readonly procs = new Set<Process>();
+  readonly fileCaches = new FileCaches(this);
   /** The machine's NICs, driven by nicdev.ts (bootKernel's `nics`); stopped at shutdown. */
   readonly nics: NicDevice[] = [];
   private readonly tasks = new Set<Promise<unknown>>();

@@ -1,5 +1,8 @@
 // mem_map, mem_unmap, mem_protect, mem_sync, mem_advise. Mechanism in vm.ts.
-import { ADVICE, E, MAP_ANON_FD, MFLAGS, MPROT, MSFLAGS, R } from '../abi/index.js';
+import { ADVICE, E, FILETYPE, MAP_ANON_FD, MFLAGS, MPROT, MSFLAGS, OP, R } from '../abi/index.js';
+import { FileCache } from '../filecache.js';
+import { isPseudo, rpc, type PseudoObject } from '../pseudo.js';
+import { pReadAll } from './pseudofile.js';
 import { PAGE_SIZE } from '../params.js';
 import { ShmObject } from '../shm.js';
 import type { Ret, Thread } from '../thread.js';
@@ -47,6 +50,7 @@ export function mem_map(t: Thread): Ret {
   if (typeof f === 'number') return f;
   if (off % BigInt(PAGE_SIZE) !== 0n) return E.INVAL;
   const obj = f.desc.obj;
+  if (isPseudo(obj)) return obj.type === FILETYPE.REGULAR_FILE ? mapPseudo(t, obj, addr, len, prot, shared, fixed, off) : E.NODEV;
   if (!(obj instanceof ShmObject) && !(obj instanceof TreeFile)) return E.NODEV;
   if (shared && obj instanceof ShmObject) {
     if (off + BigInt(len) > obj.size()) return E.NXIO;
@@ -99,8 +103,57 @@ export function mem_sync(t: Thread): Ret {
   const fl = t.u32(2);
   if ((fl & ~(MSFLAGS.ASYNC | MSFLAGS.INVALIDATE | MSFLAGS.SYNC)) !== 0) return E.INVAL;
   if (fl & MSFLAGS.ASYNC && fl & MSFLAGS.SYNC) return E.INVAL;
-  // Shared mappings are the object's own memory, so there is nothing to write back; the range must be mapped.
-  return t.proc.vm.allMapped(r[0], r[1]) ? 0 : E.NOMEM;
+  if (!t.proc.vm.allMapped(r[0], r[1])) return E.NOMEM;
+  // Anonymous and shared-memory mappings are the object's own memory: nothing to do. Mappings of daemon
+  // files write the range back to the file (or, with INVALIDATE, reload it from the file).
+  const parts: [FileCache, number, number][] = [];
+  for (const seg of t.proc.vm.segments) {
+    if (!(seg.object instanceof FileCache)) continue;
+    const lo = Math.max(r[0], seg.start), hi = Math.min(r[0] + r[1], seg.start + seg.len);
+    if (lo < hi) parts.push([seg.object, seg.offset + lo - seg.start, Math.min(hi - lo, seg.object.size - (seg.offset + lo - seg.start))]);
+  }
+  const step = (i: number): Ret => {
+    if (i >= parts.length) return 0;
+    const [c, off, n] = parts[i];
+    if (n <= 0) return step(i + 1);
+    if (fl & MSFLAGS.INVALIDATE) {
+      return rpc(t, c.file, { op: OP.PREAD, arg1: BigInt(off), arg2: BigInt(n) }, (a) => { c.bytes.set(a.data.subarray(0, n), off); return step(i + 1); });
+    }
+    return rpc(t, c.file, { op: OP.PWRITE, arg1: BigInt(off), data1: c.bytes.slice(off, off + n) }, () => step(i + 1));
+  };
+  return step(0);
+}
+
+/** mem_map of a daemon's regular file: a private snapshot, or the file's shared cache (filecache.ts). */
+function mapPseudo(t: Thread, file: PseudoObject, addr: number, len: number, prot: number, shared: boolean, fixed: boolean, off: bigint): Ret {
+  const vm = t.proc.vm;
+  if (!shared) {
+    return rpc(t, file, { op: OP.PREAD, arg1: off, arg2: BigInt(len) }, (a) => {
+      const at = place(vm, addr, len, fixed, true);
+      if (at < 0) return at === -1 ? E.NOMEM : -at;
+      vm.mapCore(at, len, prot);
+      vm.coreU8.set(a.data.subarray(0, len), at);
+      t.setResult(at);
+      return 0;
+    });
+  }
+  return rpc(t, file, { op: OP.STAT_FGET }, (st) => {
+    const ino = new DataView(st.data.buffer, st.data.byteOffset).getBigUint64(8, true);
+    const key = t.kernel.fileCaches.key(file.reverse, ino);
+    const mapIt = (c: FileCache): Ret => {
+      if (off + BigInt(len) > BigInt(c.size)) return E.NXIO;
+      const at = place(vm, addr, len, fixed, false);
+      if (at < 0) return at === -1 ? E.NOMEM : -at;
+      vm.unmap(at, len);
+      vm.addSegment({ start: at, len, backing: c.backing, offset: Number(off), prot: new Uint8Array(len / PAGE_SIZE).fill(MAPPED | prot), object: c.ref() });
+      t.kernel.segmentAdded(t.proc);
+      t.setResult(at);
+      return 0;
+    };
+    const cached = t.kernel.fileCaches.get(key);
+    if (cached) return mapIt(cached);
+    return pReadAll(t, file, (bytes) => (typeof bytes === 'number' ? bytes : mapIt(t.kernel.fileCaches.get(key) ?? t.kernel.fileCaches.create(key, file, bytes))));
+  });
 }
 
 export function mem_advise(t: Thread): Ret {

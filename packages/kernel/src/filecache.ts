@@ -1,0 +1,58 @@
+// Shared mappings of files served by daemons (tmpfs). The first MAP_SHARED mapping of a file loads its
+// bytes into a SharedArrayBuffer kept per (daemon, inode); every shared mapping of that file, in any
+// process, maps that same buffer, so mappings see each other's writes at once. The file itself (what
+// fd_read and other readers see) gets the mapped bytes on mem_sync, which writes the range back through the
+// daemon; mem_sync with INVALIDATE reloads the range from the file instead. Writes made through fd_write
+// after the first mapping reach a mapping only through INVALIDATE. The buffer lives while mappings do.
+import type { Kernel } from './kernel.js';
+import { PseudoObject, type ReverseObject } from './pseudo.js';
+import { newBacking, type Backing } from './vm.js';
+
+export class FileCache {
+  readonly backing: Backing;
+  private refs = 0;
+
+  constructor(private readonly caches: Map<string, FileCache>, private readonly key: string, readonly file: PseudoObject, bytes: Uint8Array) {
+    const sab = new SharedArrayBuffer(bytes.length);
+    new Uint8Array(sab).set(bytes);
+    this.backing = newBacking(sab);
+    file.ref();
+  }
+
+  get size(): number { return this.backing.sab.byteLength; }
+  get bytes(): Uint8Array { return new Uint8Array(this.backing.sab); }
+
+  ref(): this { this.refs++; return this; }
+
+  /** A mapping went away; the last one drops the cache and its hold on the file. */
+  unref(): void {
+    if (--this.refs > 0) return;
+    this.caches.delete(this.key);
+    this.file.unref();
+  }
+}
+
+/** The cache table of a kernel, keyed by daemon and inode. */
+export class FileCaches {
+  private readonly byKey = new Map<string, FileCache>();
+  private readonly ids = new WeakMap<ReverseObject, number>();
+  private nextId = 1;
+
+  constructor(readonly kernel: Kernel) {}
+
+  key(rev: ReverseObject, ino: bigint): string {
+    let id = this.ids.get(rev);
+    if (id === undefined) this.ids.set(rev, (id = this.nextId++));
+    return `${id}:${ino}`;
+  }
+
+  get(key: string): FileCache | undefined { return this.byKey.get(key); }
+
+  create(key: string, file: PseudoObject, bytes: Uint8Array): FileCache {
+    const c = new FileCache(this.byKey, key, file, bytes);
+    this.byKey.set(key, c);
+    return c;
+  }
+
+  get size(): number { return this.byKey.size; }
+}
