@@ -5,6 +5,7 @@ import { E } from './abi/index.js';
 import type { Kernel } from './kernel.js';
 import type { KObject } from './object.js';
 import type { Image } from './proc.js';
+import { prepareWasm } from './wasm.js';
 import { dirNode, fileNode, TreeDir, TreeFile, type Node } from './vfs.js';
 
 export const BOOTFS_DEV = 1n;
@@ -56,13 +57,27 @@ export function loadImage(bytes: Uint8Array, name: string): Image | number {
 }
 
 function parseImage(bytes: Uint8Array, name: string): Image | number {
-  if (WASM_MAGIC.every((b, i) => bytes[i] === b)) return E.NOEXEC; // WebAssembly images: see the WASI runtime
+  if (WASM_MAGIC.every((b, i) => bytes[i] === b)) return parseWasm(bytes, name);
   const head = new TextDecoder().decode(bytes.subarray(0, JS_IMAGE_MAGIC.length));
   if (head !== JS_IMAGE_MAGIC) return E.NOEXEC;
   let text: string;
   try { text = new TextDecoder('utf-8', { fatal: true }).decode(bytes); } catch { return E.NOEXEC; }
   try { new vm.Script(text, { filename: name }); } catch { return E.NOEXEC; }
   return { id: nextImageId++, kind: 'js', text, name };
+}
+
+let wasiRunner: string | undefined;
+/** The JS image (libc's WASI personality) that runs WebAssembly programs; the kernel sets it from bootfs. */
+export function setWasiRunner(text: string | undefined): void { wasiRunner = text; }
+
+/** Why the last WebAssembly image was refused (for the CLI's message). */
+export let lastWasmError = '';
+
+function parseWasm(bytes: Uint8Array, name: string): Image | number {
+  const w = prepareWasm(bytes);
+  if (typeof w === 'string') { lastWasmError = `${name}: ${w}`; return E.NOEXEC; }
+  if (!wasiRunner) { lastWasmError = `${name}: bootfs has no wasi-run image`; return E.NOEXEC; }
+  return { id: nextImageId++, kind: 'wasm', text: wasiRunner, name, wasm: w };
 }
 
 /** The image behind an open file object, or ENOEXEC. */

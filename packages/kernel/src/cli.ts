@@ -3,8 +3,8 @@
 //
 //   cosix run PROGRAM [--env K=V]... [--dir HOST::GUEST[:ro]]... [--timeout MS] [-- ARGS...]
 //
-// PROGRAM is a bootfs program name (see `npm run build`), a Cosix image (.js with the image header), or a
-// TypeScript/JavaScript source that is linked with libc on the fly. Each --dir exposes a host directory as
+// PROGRAM is a bootfs program name (see `npm run build`), a Cosix image (.js with the image header), a
+// WebAssembly (WASI preview1) module, or a TypeScript/JavaScript source that is linked with libc on the fly. Each --dir exposes a host directory as
 // a capability (fd 3, 4, ... in order), served by hostfs: the program reaches that directory and nothing
 // else. Exit status: the program's, 128+signal when it was killed (POSIX numbering), 124 after --timeout.
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { basename, resolve } from 'node:path';
 import { SerialPort } from '@cosix/hw';
 import { ArgFd, FILETYPE, SIG, type ArgValue } from './abi/index.js';
 import { bootKernel, spawnProgram, type Capability } from './boot.js';
-import { JS_IMAGE_MAGIC } from './bootfs.js';
+import { JS_IMAGE_MAGIC, lastWasmError } from './bootfs.js';
 import { ConsoleDevice } from './chardev.js';
 import { HostfsServer } from './hostfs.js';
 import { PseudoObject, ReverseObject } from './pseudo.js';
@@ -20,7 +20,8 @@ import { RIGHTSETS } from './rightsets.js';
 
 const USAGE = `usage: cosix run PROGRAM [--env K=V]... [--dir HOST::GUEST[:ro]]... [--timeout MS] [-- ARGS...]
 
-  PROGRAM          a bootfs program name, a Cosix image (.js), or a .ts/.js source linked with libc
+  PROGRAM          a bootfs program name, a Cosix image (.js), a WASI .wasm module, or a .ts/.js
+                   source linked with libc
   --env K=V        an environment variable (argdata "env")
   --dir HOST::GUEST[:ro]
                    expose host directory HOST to the program as the preopen named GUEST (argdata
@@ -67,6 +68,7 @@ async function programBytes(program: string, bootfs: Map<string, Uint8Array>): P
   const bytes = new Uint8Array(readFileSync(program));
   const name = basename(program).replace(/\.[jt]s$/, '');
   if (new TextDecoder().decode(bytes.subarray(0, JS_IMAGE_MAGIC.length)) === JS_IMAGE_MAGIC) return [name, bytes];
+  if (bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d) return [basename(program).replace(/\.wasm$/, ''), bytes];
   if (!/\.[jt]s$/.test(program)) return `cosix: ${program}: not a Cosix image or a .ts/.js source`;
   const { build } = await import('esbuild');
   const r = await build({
@@ -100,8 +102,13 @@ export async function run(o: RunOptions): Promise<number> {
     caps.push({ obj: new PseudoObject(k, FILETYPE.DIRECTORY, rev, 0n), rights: RIGHTSETS.all });
     preopens[d.guest] = new ArgFd(3 + i);
   }
-  const args = { args: o.args, env: o.env, preopens, stdin: new ArgFd(0), stdout: new ArgFd(1), stderr: new ArgFd(2) };
-  const p = spawnProgram(k, `.run/${prog[0]}`, args, caps);
+  const args = { name: prog[0], args: o.args, env: o.env, preopens, stdin: new ArgFd(0), stdout: new ArgFd(1), stderr: new ArgFd(2) };
+  let p: ReturnType<typeof spawnProgram>;
+  try { p = spawnProgram(k, `.run/${prog[0]}`, args, caps); } catch (e) {
+    process.stderr.write(`cosix: cannot run ${o.program}: ${lastWasmError || (e as Error).message}\n`);
+    await k.shutdown();
+    return 126;
+  }
   let timedOut = false;
   const timer = o.timeoutMs ? setTimeout(() => { timedOut = true; k.terminate(p.proc, { code: 0, signal: SIG.KILL }); }, o.timeoutMs) : undefined;
   const st = await p.done;

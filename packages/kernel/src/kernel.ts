@@ -11,7 +11,7 @@ import { Piscina } from 'piscina';
 import { pino, type Logger } from 'pino';
 import { TimerQueue, monotonicNs, realtimeNs, type SerialPort } from '@cosix/hw';
 import { CB, E, SIG, STATE } from './abi/index.js';
-import { Bootfs } from './bootfs.js';
+import { Bootfs, setWasiRunner } from './bootfs.js';
 import * as P from './params.js';
 import { Process, ProcessObject, type ExitStatus, type Image } from './proc.js';
 import type { NicDevice } from './nicdev.js';
@@ -63,6 +63,8 @@ export class Kernel {
   constructor(opts: KernelOptions = {}) {
     this.log = opts.logger ?? pino({ level: process.env.COSIX_LOG ?? 'warn' }, pino.destination(2));
     this.bootfs = opts.bootfs ?? new Bootfs(this, new Map());
+    const runner = this.bootfs.files.get('wasi-run');
+    setWasiRunner(runner ? new TextDecoder().decode(runner) : undefined);
     this.serial = opts.serial;
     this.sched = new Scheduler(this.timers, () => this.queueDrain());
     this.pool = new Piscina({
@@ -90,6 +92,7 @@ export class Kernel {
   /** Starts `image` as the program of `proc` (its memory and threads must be fresh). */
   startProgram(proc: Process, image: Image, argdata: Uint8Array): number {
     proc.image = image;
+    if (image.wasm) proc.resetMemory(image.wasm.minPages * P.WASM_PAGE, image.wasm.maxPages * P.WASM_PAGE);
     if (proc.setupArgs(argdata, this.ncpus) < 0) return E.NOMEM;
     const t = this.newThread(proc, true);
     if (typeof t === 'number') return t;
@@ -117,6 +120,7 @@ export class Kernel {
       memory: proc.vm.memory, cb: t.cbAddr, auxv: proc.auxv, tid: t.tid, kind: start.kind, entry: start.entry,
       arg: start.arg, imageId: image.id, imageKind: image.kind, image: image.text, name: image.name,
       segments: proc.vm.segments.map((s) => ({ start: s.start, len: s.len, sab: s.backing.sab, offset: s.offset })),
+      module: image.wasm?.module,
     };
     const { port1, port2 } = new MessageChannel();
     port1.unref();

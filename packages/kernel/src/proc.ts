@@ -6,13 +6,17 @@ import type { Kernel } from './kernel.js';
 import { Description, KObject, type Readiness } from './object.js';
 import { PAGE_SIZE } from './params.js';
 import { Thread } from './thread.js';
-import { AddressSpace, RESERVED } from './vm.js';
+import { AddressSpace, MAPPED, RESERVED, newBacking } from './vm.js';
+import type { WasmImage } from './wasm.js';
 import { WaitQueue } from './wait.js';
 
 export interface ExitStatus { code: number; signal: number }
 
 /** A loaded program: what the runtime worker evaluates. */
-export interface Image { readonly id: number; readonly kind: 'js' | 'wasm'; readonly text: string; readonly name: string }
+export interface Image {
+  readonly id: number; readonly kind: 'js' | 'wasm'; readonly text: string; readonly name: string;
+  readonly wasm?: WasmImage;     // WebAssembly programs: the prepared module; `text` is then the WASI runner
+}
 
 export class Process {
   vm: AddressSpace;
@@ -37,20 +41,32 @@ export class Process {
   /** Allocates a control block, mapping a fresh CB page when none is free; -1 when memory is full. */
   allocCb(): number {
     if (this.cbFree.length === 0) {
-      const page = this.vm.findFreeCore(PAGE_SIZE);
+      const page = this.vm.growable ? this.kernelPages(PAGE_SIZE) : this.vm.findFreeCore(PAGE_SIZE);
       if (page < 0) return -1;
-      this.vm.mapCore(page, PAGE_SIZE, MPROT.READ | MPROT.WRITE | RESERVED);
+      if (!this.vm.growable) this.vm.mapCore(page, PAGE_SIZE, MPROT.READ | MPROT.WRITE | RESERVED);
       for (let a = page + PAGE_SIZE - CB_SIZE; a >= page; a -= CB_SIZE) this.cbFree.push(a);
     }
     return this.cbFree.pop()!;
   }
 
+  /**
+   * Pages for the kernel's own structures in a WebAssembly process (control blocks, auxv and argdata): a
+   * reserved segment outside the program's memory, which its allocator owns whole. -1 when out of room.
+   */
+  kernelPages(len: number): number {
+    const at = this.vm.findFreeSegmentRange(len);
+    if (at < 0) return -1;
+    const sab = new SharedArrayBuffer(len);
+    this.vm.addSegment({ start: at, len, backing: newBacking(sab), offset: 0, prot: new Uint8Array(len / PAGE_SIZE).fill(MAPPED | MPROT.READ | MPROT.WRITE | RESERVED) });
+    return at;
+  }
+
   freeCb(addr: number): void { this.cbFree.push(addr); }
 
   /** Gives the process a fresh, empty address space (exec). */
-  resetMemory(coreBytes: number): void {
+  resetMemory(coreBytes: number, maxBytes?: number): void {
     this.vm.destroy();
-    this.vm = new AddressSpace(coreBytes);
+    this.vm = new AddressSpace(coreBytes, maxBytes);
     this.cbFree = [];
   }
 
@@ -81,16 +97,17 @@ export class Process {
   setupArgs(argdata: Uint8Array, ncpus: number): number {
     const auxvBytes = 8 * 8;
     const len = Math.ceil((auxvBytes + argdata.length) / PAGE_SIZE) * PAGE_SIZE;
-    const at = this.vm.findFreeCore(len);
+    const at = this.vm.growable ? this.kernelPages(len) : this.vm.findFreeCore(len);
     if (at < 0) return -1;
-    this.vm.mapCore(at, len, MPROT.READ);
-    const dv = this.vm.coreDv;
+    if (!this.vm.growable) this.vm.mapCore(at, len, MPROT.READ);
+    const r = this.vm.resolve(at, len, 0) as { u8: Uint8Array; off: number };
+    const dv = new DataView(r.u8.buffer, r.off, len);
     const entries: [number, number][] = [
       [AT.ARGDATA, at + auxvBytes], [AT.ARGDATALEN, argdata.length], [AT.PAGESZ, PAGE_SIZE], [AT.NCPUS, ncpus],
       [AT.BASE, 0], [AT.NULL, 0],
     ];
-    entries.forEach(([k, v], i) => { dv.setUint32(at + 8 * i, k, true); dv.setUint32(at + 8 * i + 4, v, true); });
-    this.vm.coreU8.set(argdata, at + auxvBytes);
+    entries.forEach(([k, v], i) => { dv.setUint32(8 * i, k, true); dv.setUint32(8 * i + 4, v, true); });
+    r.u8.set(argdata, r.off + auxvBytes);
     this.auxv = at;
     return at;
   }

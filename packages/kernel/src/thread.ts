@@ -2,7 +2,7 @@
 // (abi/control.ts has the word-by-word protocol). This file holds the kernel's half of that protocol: reading
 // a request once, completing it (now or after blocking), and killing the thread. Called only on the kernel
 // thread.
-import { CB, STATE } from './abi/index.js';
+import { CB, CB_SIZE, STATE } from './abi/index.js';
 import type { Process } from './proc.js';
 import type { Waiter } from './wait.js';
 import type { WaitQueue } from './wait.js';
@@ -36,8 +36,12 @@ export class Thread {
   readonly onKill = new Set<() => void>(); // undo hooks for state outside wait queues (futex waiters)
 
   constructor(readonly proc: Process, readonly tid: number, readonly cbAddr: number, readonly isMain: boolean) {
-    this.i32 = new Int32Array(proc.vm.core.sab);
-    this.base = cbAddr >> 2;
+    // The CB is in the core (JS programs) or in a kernel segment (WebAssembly programs, whose core belongs
+    // entirely to the program's own allocator).
+    const r = proc.vm.resolve(cbAddr, CB_SIZE, 0);
+    if (typeof r === 'number') throw new Error(`Thread: control block at ${cbAddr} is not mapped (kernel invariant)`);
+    this.i32 = new Int32Array(r.backing.sab);
+    this.base = r.off >> 2;
     this.i32.fill(0, this.base, this.base + 32);
     Atomics.store(this.i32, this.base + CB.TID, tid);
   }

@@ -17,7 +17,7 @@ export const RESERVED = 0x40; // the kernel placed it (control blocks): userland
 
 export interface Backing {
   readonly id: number;               // equal ids mean the same memory
-  readonly sab: SharedArrayBuffer;
+  readonly sab: SharedArrayBuffer;   // (a growable core gets a longer buffer after growth; see refresh)
   readonly futexes: Map<number, unknown>; // kernel-managed lock/condvar state by byte offset (futex.ts)
 }
 
@@ -41,24 +41,47 @@ export function newBacking(sab: SharedArrayBuffer): Backing {
 export class AddressSpace {
   readonly memory: WebAssembly.Memory;
   readonly core: Backing;
-  readonly coreU8: Uint8Array;
-  readonly coreDv: DataView;
-  readonly prot: Uint8Array;          // per core page
+  coreU8: Uint8Array;
+  coreDv: DataView;
+  coreBytes: number;
+  readonly prot: Uint8Array;          // per core page, sized for the largest the core may grow to
   readonly segments: Segment[] = [];  // sorted by start
+  readonly growable: boolean;         // a WebAssembly program's memory: it grows itself with memory.grow
   mappedBytes = 0;
 
-  constructor(readonly coreBytes: number) {
-    const pages = coreBytes / 65536;
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  /** A fixed core of `coreBytes`, or (with `maxBytes`) a growable one that starts at `coreBytes`. */
+  constructor(coreBytes: number, maxBytes?: number) {
+    this.growable = maxBytes !== undefined;
+    const max = maxBytes ?? coreBytes;
+    this.memory = new WebAssembly.Memory({ initial: coreBytes / 65536, maximum: max / 65536, shared: true });
     this.core = newBacking(this.memory.buffer as unknown as SharedArrayBuffer);
+    this.coreBytes = coreBytes;
     this.coreU8 = new Uint8Array(this.core.sab);
     this.coreDv = new DataView(this.core.sab);
-    this.prot = new Uint8Array(coreBytes / PAGE_SIZE);
+    this.prot = new Uint8Array(max / PAGE_SIZE);
+    // A WebAssembly program's memory is all its own from the start: mapped read-write, as wasm sees it.
+    if (this.growable) { this.prot.fill(MAPPED | MPROT.READ | MPROT.WRITE, 0, coreBytes / PAGE_SIZE); this.mappedBytes = coreBytes; }
+  }
+
+  /**
+   * Picks up growth done by the program itself (memory.grow): the new pages are mapped read-write, as the
+   * WebAssembly semantics say. Futex state stays keyed by the core's Backing, whose buffer is replaced.
+   */
+  refresh(): void {
+    const buf = this.memory.buffer as unknown as SharedArrayBuffer;
+    if (buf.byteLength <= this.coreBytes) return;
+    for (let p = this.coreBytes / PAGE_SIZE; p < buf.byteLength / PAGE_SIZE; p++) this.prot[p] = MAPPED | MPROT.READ | MPROT.WRITE;
+    this.mappedBytes += buf.byteLength - this.coreBytes;
+    (this.core as { sab: SharedArrayBuffer }).sab = buf;
+    this.coreU8 = new Uint8Array(buf);
+    this.coreDv = new DataView(buf);
+    this.coreBytes = buf.byteLength;
   }
 
   /** Resolves [addr, addr+len) for an access needing `need` (MPROT bits); an errno when it is not allowed. */
   resolve(addr: number, len: number, need: number): UserRange | number {
     if (!Number.isInteger(addr) || !Number.isInteger(len) || addr < 0 || len < 0 || addr + len > 0x100000000) return E.FAULT;
+    if (this.growable && addr + len > this.coreBytes && addr < this.prot.length * PAGE_SIZE) this.refresh();
     if (addr + len <= this.coreBytes) {
       if (!pagesAllow(this.prot, addr, len, need)) return E.FAULT;
       return { backing: this.core, u8: this.coreU8, off: addr, len };
@@ -117,7 +140,7 @@ export class AddressSpace {
 
   /** Finds a free address range for a segment of `len` bytes, or -1. */
   findFreeSegmentRange(len: number): number {
-    let at = Math.max(SEGMENT_BASE, this.coreBytes);
+    let at = Math.max(SEGMENT_BASE, this.prot.length * PAGE_SIZE);
     for (const s of this.segments) {
       if (s.start - at >= len) break;
       at = Math.max(at, s.start + s.len);

@@ -6,12 +6,14 @@ import { Heap, Memory, PAGE, mmapAnon } from './memory.js';
 import { FORK_MAGIC, Os } from './os.js';
 import { SCRATCH_BYTES } from './lock.js';
 import { Sys, ThreadGone } from './sys.js';
+import { Wasi } from './wasi.js';
 
 export interface Boot {
   memory: unknown; buffer: SharedArrayBuffer; cb: number; auxv: number; tid: number;
   kind: 'main' | 'thread' | 'fork'; entry: number; arg: number; name: string;
   segments: readonly { start: number; len: number; offset: number; sab: SharedArrayBuffer }[];
   pull: () => unknown;
+  module?: unknown;   // a WebAssembly program to run with the WASI personality
 }
 
 export type Main = (os: Os, args: ArgValue) => number | void | Promise<number | void>;
@@ -21,10 +23,23 @@ export interface Program { main: Main; entries?: Record<string, Entry> }
 function auxv(mem: Memory, at: number): Map<number, number> {
   const m = new Map<number, number>();
   for (let p = at; ; p += 8) {
-    const k = mem.dv.getUint32(p, true);
+    const b = mem.bytes(p, 8), dv = new DataView(b.buffer, b.byteOffset, 8);
+    const k = dv.getUint32(0, true);
     if (k === AT.NULL) return m;
-    m.set(k, mem.dv.getUint32(p + 4, true));
+    m.set(k, dv.getUint32(4, true));
   }
+}
+
+/** The program's argdata, wherever the kernel put it. */
+export function argdataOf(mem: Memory, auxvAt: number): ArgValue {
+  const a = auxv(mem, auxvAt);
+  return decodeArgdata(mem.bytes(a.get(AT.ARGDATA)!, a.get(AT.ARGDATALEN)!).slice());
+}
+
+/** A WebAssembly program: the WASI personality runs it (main thread or a wasi-threads thread). */
+async function runWasm(sys: Sys, mem: Memory, boot: Boot): Promise<void> {
+  const w = new Wasi(sys, mem, boot.memory as WebAssembly.Memory, boot.module as WebAssembly.Module, argdataOf(mem, boot.auxv), boot.tid);
+  if (boot.kind === 'thread') w.startThread(boot.arg); else w.start();
 }
 
 /** Per-thread libc. The lock scratch area is mapped directly: the heap's own lock needs it before malloc. */
@@ -36,13 +51,13 @@ function setup(sys: Sys, mem: Memory, globals: number): Os {
 }
 
 async function run(boot: Boot, prog: Program): Promise<void> {
-  const sys = new Sys(boot.buffer, boot.cb);
   const mem = new Memory(boot.buffer, boot.segments, boot.pull);
+  const [cbBuf, cbOff] = mem.locate(boot.cb); // in the core, or in a kernel segment (WebAssembly programs)
+  const sys = new Sys(cbBuf, cbOff);
+  if (boot.module) return runWasm(sys, mem, boot);
   if (boot.kind === 'main') {
     const os = setup(sys, mem, Heap.createGlobals(sys, mem));
-    const a = auxv(mem, boot.auxv);
-    const args = decodeArgdata(mem.u8.slice(a.get(AT.ARGDATA)!, a.get(AT.ARGDATA)! + a.get(AT.ARGDATALEN)!));
-    const code = await prog.main(os, args);
+    const code = await prog.main(os, argdataOf(mem, boot.auxv));
     os.exit(typeof code === 'number' ? code : 0);
   }
   if (boot.kind === 'thread') {

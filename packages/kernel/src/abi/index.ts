@@ -11,3 +11,4 @@ export * from './argdata.js';
 export * from './utf8.js';
 export * from './errors.js';
 export * from './pseudo.js';
+export * from './wasi.js';

@@ -33,9 +33,12 @@ function hostThreadStats(): [number, bigint] {
   }
 }
 
-function recordHostThread(i32: Int32Array, cb: number): void {
+/** Writes the host thread's id and CPU time into the CB (in the core, or in a kernel segment for wasm). */
+function recordHostThread(task: ThreadTask): void {
   const [ostid, cpu] = hostThreadStats();
-  const b = cb >> 2;
+  const seg = task.segments.find((s) => task.cb >= s.start && task.cb < s.start + s.len);
+  const i32 = new Int32Array(seg ? seg.sab : (task.memory.buffer as unknown as SharedArrayBuffer));
+  const b = (seg ? seg.offset + task.cb - seg.start : task.cb) >> 2;
   i32[b + CB.OSTID] = ostid;
   i32[b + CB.CPU0] = Number(cpu & 0xffffffffn) | 0;
   i32[b + CB.CPU0 + 1] = Number(cpu >> 32n) | 0;
@@ -59,12 +62,12 @@ Object.defineProperty(Function.prototype, 'constructor', {
 
 // Built inside the context, so the record and its functions belong to the context's realm. `pull` wraps a
 // host function in a context closure: userland can call it but never reach the host function object.
-const makeBoot = `(function (memory, buffer, cb, auxv, tid, kind, entry, arg, name, segments, hostPull) {
+const makeBoot = `(function (memory, buffer, cb, auxv, tid, kind, entry, arg, name, segments, hostPull, module) {
   const pull = () => hostPull();
-  return Object.freeze({ memory, buffer, cb, auxv, tid, kind, entry, arg, name, segments, pull });
+  return Object.freeze({ memory, buffer, cb, auxv, tid, kind, entry, arg, name, segments, pull, module });
 })`;
 
-type Realm = { SAB: object; Mem: object; Arr: object; Obj: object };
+type Realm = { SAB: object; Mem: object; Module: object; Arr: object; Obj: object };
 
 function segmentList(ctx: vm.Context, realm: Realm, list: ThreadTask['segments']): unknown {
   const segs = list.map((s) => {
@@ -86,16 +89,17 @@ function pullFrom(port: MessagePort | undefined, ctx: vm.Context, realm: Realm):
 
 export default async function runThread(task: ThreadTask): Promise<TaskResult> {
   const buffer = task.memory.buffer as unknown as SharedArrayBuffer;
-  recordHostThread(new Int32Array(buffer), task.cb);
+  recordHostThread(task);
   const ctx = vm.createContext(Object.create(null), { name: task.name, codeGeneration: { strings: true, wasm: true } });
   // V8 gives every context a `console` that talks to the inspector; a program writes through its fds only.
   vm.runInContext('delete globalThis.console', ctx);
-  const realm = vm.runInContext('({ SAB: SharedArrayBuffer.prototype, Mem: WebAssembly.Memory.prototype, Arr: Array.prototype, Obj: Object.prototype })', ctx);
+  const realm = vm.runInContext('({ SAB: SharedArrayBuffer.prototype, Mem: WebAssembly.Memory.prototype, Module: WebAssembly.Module.prototype, Arr: Array.prototype, Obj: Object.prototype })', ctx);
   rehome(task.memory, realm.Mem);
   rehome(buffer, realm.SAB);
   const boot = vm.runInContext(makeBoot, ctx)(
     task.memory, buffer, task.cb, task.auxv, task.tid, task.kind, task.entry, task.arg, task.name,
-    segmentList(ctx, realm, task.segments), pullFrom(task.port, ctx, realm));
+    segmentList(ctx, realm, task.segments), pullFrom(task.port, ctx, realm),
+    task.module ? rehome(task.module, realm.Module) : undefined);
   try {
     compiled(task).runInContext(ctx);
     const image = (ctx as Record<string, unknown>).__cosix_image as { start?: (b: unknown) => unknown } | undefined;

@@ -35,9 +35,10 @@ export function mem_map(t: Thread): Ret {
   const len = pageUp(rawLen), vm = t.proc.vm, fixed = (flags & MFLAGS.FIXED) !== 0;
   if (flags & MFLAGS.ANON) {
     if (fd !== MAP_ANON_FD || off !== 0n) return E.INVAL;
-    const at = place(vm, addr, len, fixed, !shared);
+    // A WebAssembly program's core belongs to its own allocator: its anonymous maps go to segments too.
+    const at = place(vm, addr, len, fixed, !shared && !vm.growable);
     if (at < 0) return at === -1 ? E.NOMEM : -at;
-    if (shared) {
+    if (shared || vm.growable) {
       vm.unmap(at, len);
       const sab = new SharedArrayBuffer(len);
       vm.addSegment({ start: at, len, backing: newBacking(sab), offset: 0, prot: new Uint8Array(len / PAGE_SIZE).fill(MAPPED | prot) });
