@@ -29,4 +29,8 @@ await Promise.all(programs.map(async (file) => {
 // Plain data files (userland/*.txt) go into bootfs as they are: readable, and not executable (ENOEXEC).
 const data = readdirSync(join(root, 'userland')).filter((f) => f.endsWith('.txt'));
 for (const f of data) copyFileSync(join(root, 'userland', f), join(out, f));
-console.log(`userland: ${programs.length} programs and ${data.length} data files -> build/bootfs`);
+// The C userland, built to WebAssembly by scripts/build-c.sh and committed: bootfs programs named by file.
+const cdir = join(root, 'test/programs/c');
+const wasm = readdirSync(cdir).filter((f) => f.endsWith('.wasm'));
+for (const f of wasm) copyFileSync(join(cdir, f), join(out, f.replace(/\.wasm$/, '')));
+console.log(`userland: ${programs.length} programs, ${wasm.length} WebAssembly programs and ${data.length} data files -> build/bootfs`);
