@@ -54,7 +54,10 @@ export class Wasi {
   startThread(arg: number): never {
     const inst = this.instantiate();
     this.guard(() => (inst.exports.wasi_thread_start as (t: number, a: number) => void)(this.tid, arg));
-    this.sys.call(SYS.thread_exit, 0, 4);
+    // wasi-threads has no join lock: hand thread_exit an unlocked word of our own (address 0 would be the
+    // program's memory, and the kernel would release it as a lock).
+    this.sv.setUint32(4092, 0, true);
+    this.sys.call(SYS.thread_exit, this.scratch + 4092, 4);
     throw new ThreadGone();
   }
 
