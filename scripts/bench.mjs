@@ -5,9 +5,12 @@ import { PassThrough } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { SerialPort } from '@cosix/hw';
 import { bootKernel, ConsoleDevice, PseudoFactory, RIGHTSETS, spawnProgram } from '@cosix/kernel';
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, mkdtempSync, openSync, readSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, connect as netConnect } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { WASI } from 'node:wasi';
+import { fileURLToPath } from 'node:url';
 import { bulkThroughput, lossyGoodput, manyConnections } from '../packages/netstack/dist/bench/tcp.js';
 import { ArgFd } from '@cosix/kernel/abi';
 
@@ -101,6 +104,25 @@ async function main() {
   row('tmpfs stat of an existing path', fres.statUs, 'us', 'fs.statSync on /dev/shm', host.statUs);
   for (const p of [...k.procs]) k.terminate(p, { code: 0, signal: 10 });
 
+  // WebAssembly programs (issue 3).
+  const cbench = fileURLToPath(new URL('../test/programs/c/c_bench.wasm', import.meta.url));
+  const cli = fileURLToPath(new URL('../packages/kernel/dist/cli.js', import.meta.url));
+  const nodeWasi = fileURLToPath(new URL('./node-wasi-run.mjs', import.meta.url));
+  const times = (argv) => Array.from({ length: quick ? 3 : 7 }, () => { const t = performance.now(); spawnSync(process.execPath, argv, { stdio: 'ignore' }); return performance.now() - t; });
+  row('cosix run c_bench.wasm (trivial), start to exit', median(times([cli, 'run', cbench, '--', 'hash', '0'])), 'ms', 'node:wasi, same module, start to exit', median(times([nodeWasi, cbench, 'hash', '0'])));
+  const wb = run('bench_wasi', { stdout: new ArgFd(0), bootfs: new ArgFd(1) });
+  await wb.done;
+  const wres = JSON.parse(wb.output().trim().split('\n').pop());
+  row('WASI C fd_write 64 KiB to a pipe', wres.cMBps, 'MB/s', 'same writes from JS on libc', wres.jsMBps, 'higher');
+  const rounds = quick ? 100 : 400;
+  let t1 = performance.now();
+  await run('c_bench', { name: 'c_bench', args: ['hash', String(rounds)], stdout: new ArgFd(0) }).done;
+  const inCosix = performance.now() - t1;
+  t1 = performance.now();
+  runNodeWasi(cbench, ['hash', String(rounds)]);
+  const inNode = performance.now() - t1;
+  row(`CPU-bound C (${rounds}M hash rounds) in Cosix`, inCosix, 'ms', 'node:wasi, same module', inNode);
+
   // The TCP/IP stack as a library (issue 5): two stacks over an in-memory link.
   const bulkBytes = quick ? 8 << 20 : 64 << 20;
   row('netstack TCP bulk transfer, two stacks', await bulkThroughput(bulkBytes), 'MB/s', 'Node net over loopback', await nodeLoopback(bulkBytes), 'higher');
@@ -129,6 +151,13 @@ async function main() {
   await Promise.all(sleepers.map((s) => s.done));
   await k.shutdown();
   return rows;
+}
+
+/** Runs a WASI module under Node's own node:wasi in this process (stdout discarded). */
+function runNodeWasi(file, args) {
+  const wasi = new WASI({ version: 'preview1', args: ['prog', ...args], env: {}, stdout: 2, returnOnExit: true });
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), wasi.getImportObject());
+  return wasi.start(inst);
 }
 
 /** MB/s of one TCP stream over the host's loopback with Node's net (the baseline for the netstack). */
