@@ -14,7 +14,10 @@ describe('process life cycle', function () {
     const k = m.kernel;
     const before = k.stats.workersTerminated;
     const p = spawnProgram(k, 'spinner', null, m.caps());
-    while (!m.output.includes('spinning')) await new Promise((r) => setTimeout(r, 5));
+    // Wait until the thread is back in user code (its last answer taken: STATE is IDLE), so that the kill
+    // finds it running JavaScript, not returning from a syscall.
+    const [t] = [...p.proc.threads.values()];
+    while (!m.output.includes('spinning') || Atomics.load(t.i32, t.base) !== 0) await new Promise((r) => setTimeout(r, 5));
     k.terminate(p.proc, { code: 0, signal: 10 });
     expect(await p.done).to.deep.equal({ code: 0, signal: 10 });
     const s = await m.settled(3000);
