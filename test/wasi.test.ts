@@ -71,13 +71,15 @@ describe('WASI programs', function () {
     expect(m.stdout).to.include('c_misc: ok');
     expect(cosix('run', join(ROOT, 'test/programs/c/c_misc.wasm'), '--', 'exit', '9').status).to.equal(9);
     expect(cosix('run', join(ROOT, 'test/programs/c/c_misc.wasm'), '--', 'trap').status).to.equal(134);
+    const edges = cosix('run', join(ROOT, 'test/programs/c/c_wasi_edges.wasm'), '--dir', `${mkdtempSync(join(dir, 'edges-'))}::/data`, '--', 'hostfs');
+    expect(edges.stdout, edges.stderr).to.include('c_wasi_edges: ok');
   });
 
   it('C programs: the same file tests against tmpfs, inside Cosix, with nothing left behind', async () => {
     const m = new TestMachine();
     try {
-      for (const program of ['c_files', 'c_misc']) {
-        const r = await m.runWithPseudo('c_runner', { program, env: { COSIX: 'yes' } });
+      for (const program of ['c_files', 'c_misc', 'c_wasi_edges']) {
+        const r = await m.runWithPseudo('c_runner', { program, env: { COSIX: 'yes' }, args: ['tmpfs'] });
         expect(r.output).to.include(`${program}: ok`);
         expect(r.status).to.deep.equal({ code: 0, signal: 0 });
       }

@@ -100,6 +100,12 @@ export class HostfsServer {
     for (const fd of stack) fs.closeSync(fd);
     const last = raw.length ? raw[raw.length - 1] : '.';
     if (last === '..') { fs.closeSync(top); return E.NOTCAPABLE; } // the lexical check allowed it only below the start
+    // A trailing slash names a directory: an existing non-directory there is ENOTDIR (open adds O_DIRECTORY).
+    if (path.endsWith('/')) {
+      let st: fs.Stats | undefined;
+      try { st = fs.lstatSync(proc(top, last)); } catch { st = undefined; }
+      if (st && !st.isDirectory()) { fs.closeSync(top); return E.NOTDIR; }
+    }
     return [top, last];
   }
 
@@ -145,7 +151,7 @@ export class HostfsServer {
     return this.at(h, q.data1, (d, n) => {
       const p = proc(d, n);
       let flags = C.O_NOFOLLOW | (of & OFLAGS.CREAT ? C.O_CREAT : 0) | (of & OFLAGS.EXCL ? C.O_EXCL : 0) | (of & OFLAGS.TRUNC ? C.O_TRUNC : 0);
-      if (of & OFLAGS.DIRECTORY) flags |= C.O_DIRECTORY;
+      if (of & OFLAGS.DIRECTORY || (utf8Decode(q.data1) ?? '').endsWith('/')) flags |= C.O_DIRECTORY;
       let fd: number;
       try {
         fd = fs.openSync(p, flags | (this.readOnly ? C.O_RDONLY : C.O_RDWR));
