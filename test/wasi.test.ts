@@ -54,6 +54,10 @@ describe('WASI programs', function () {
     expect(b.stderr).to.include('not a valid WebAssembly module');
   });
 
+  it('a program that runs out of memory gets memory.grow = -1 at its maximum and exits normally', () => {
+    expect(cosix('run', wat.oom).status).to.equal(49); // 1 + 3 * 16 pages: the next 16 would pass 64
+  });
+
   it('a program that loops forever is killed by --timeout', () => {
     expect(cosix('run', wat.loop, '--timeout', '300').status).to.equal(124);
   });

@@ -8,7 +8,8 @@ export function main(os: Os, args: ArgValue): number {
   const tmpfs = os.spawn(os.open(a.bootfs.fd, 'tmpfs', 0, R.FD_READ | R.PROC_EXEC), { reverse: new ArgFd(0) }, [rev]);
   os.close(rev);
   const exe = os.open(a.bootfs.fd, a.program, 0, R.FD_READ | R.PROC_EXEC);
-  const child = os.spawn(exe, { name: a.program, args: a.args ?? [], env: a.env ?? {}, preopens: { '/data': new ArgFd(3) } }, [0, 0, 2, root]);
+  const [sock] = os.socketpair(); // fd 4 of the child: a socket, for sock_* tests
+  const child = os.spawn(exe, { name: a.program, args: a.args ?? [], env: a.env ?? {}, preopens: { '/data': new ArgFd(3) } }, [0, 0, 2, root, sock]);
   const st = os.wait(child);
   os.close(tmpfs);
   return st.signal ? 128 + st.signal : st.exitcode;

@@ -81,6 +81,25 @@ int main(int argc, char **argv) {
   // poll_oneoff with a clock and an fd at once.
   struct pollfd p = { 1, POLLOUT, 0 };
   CHECK(poll(&p, 1, 1000) == 1 && (p.revents & POLLOUT), "poll on stdout");
+  // poll_oneoff with two clocks and an fd: the fd is ready at once, the clocks are not.
+  __wasi_subscription_t subs[3];
+  memset(subs, 0, sizeof subs);
+  subs[0].userdata = 1; subs[0].u.tag = __WASI_EVENTTYPE_CLOCK; subs[0].u.u.clock.id = __WASI_CLOCKID_MONOTONIC; subs[0].u.u.clock.timeout = 5000000000ULL;
+  subs[1].userdata = 2; subs[1].u.tag = __WASI_EVENTTYPE_CLOCK; subs[1].u.u.clock.id = __WASI_CLOCKID_REALTIME; subs[1].u.u.clock.timeout = 6000000000ULL;
+  subs[2].userdata = 3; subs[2].u.tag = __WASI_EVENTTYPE_FD_WRITE; subs[2].u.u.fd_write.file_descriptor = 1;
+  __wasi_event_t evs[3];
+  __wasi_size_t nev = 0;
+  CHECK(__wasi_poll_oneoff(subs, evs, 3, &nev) == 0 && nev == 1 && evs[0].userdata == 3 && evs[0].type == __WASI_EVENTTYPE_FD_WRITE, "poll_oneoff: two clocks and an fd");
+  subs[2].u.tag = __WASI_EVENTTYPE_CLOCK; subs[2].u.u.clock.id = __WASI_CLOCKID_MONOTONIC; subs[2].u.u.clock.timeout = 1000000;
+  CHECK(__wasi_poll_oneoff(subs, evs, 3, &nev) == 0 && nev == 1 && evs[0].userdata == 3, "poll_oneoff: the earliest of three clocks");
+  // The rights fd_fdstat_get reports follow what the file was opened for.
+  __wasi_fdstat_t fst;
+  int ro = open("/data/f", O_RDONLY);
+  CHECK(__wasi_fd_fdstat_get(ro, &fst) == 0 && (fst.fs_rights_base & __WASI_RIGHTS_FD_READ) && !(fst.fs_rights_base & __WASI_RIGHTS_FD_WRITE) && fst.fs_filetype == __WASI_FILETYPE_REGULAR_FILE, "rights of a read-only open");
+  close(ro);
+  CHECK(__wasi_fd_fdstat_get(3, &fst) == 0 && fst.fs_filetype == __WASI_FILETYPE_DIRECTORY && (fst.fs_rights_inheriting & __WASI_RIGHTS_FD_WRITE), "the preopen is a directory that passes on FD_WRITE");
+  CHECK(__wasi_sock_shutdown(1, __WASI_SDFLAGS_WR) == __WASI_ERRNO_NOTSOCK || __wasi_sock_shutdown(1, __WASI_SDFLAGS_WR) == __WASI_ERRNO_NOTCAPABLE, "sock_shutdown on a non-socket");
+  if (!host) CHECK(__wasi_sock_shutdown(4, __WASI_SDFLAGS_WR) == 0, "sock_shutdown on a socket fd");
   if (!failures) printf("c_wasi_edges: ok\n");
   return failures ? 1 : 0;
 }
