@@ -23,6 +23,14 @@ function twoPaths(os: Os, n: number, fd1: number, p1: string, fd2: number, p2: s
 }
 
 export const entries = {
+  /** Streams stat requests at the directory in base[0] until one fails; counts them in base[1]. */
+  hammer(os: Os, base: number): number {
+    const root = os.mem.dv.getUint32(base, true);
+    for (;;) {
+      try { os.stat(root, 'after'); } catch (e) { return (e as { code?: number }).code === E.IO ? 0 : 1; }
+      Atomics.add(os.mem.i32, (base + 4) >> 2, 1);
+    }
+  },
   mapper(os: Os, fd: number): number {
     const m = os.mmap(8192, MPROT.READ | MPROT.WRITE, MFLAGS.SHARED, fd, 0);
     os.mem.bytes(m, 5).set(utf8Encode('CHILD'));
@@ -147,8 +155,25 @@ export function main(os: Os, args: ArgValue): number {
   c.eq(str(os.mem.bytes(m1, 7)), 'fdwrite', 'INVALIDATE reloads from the file');
   os.munmap(m1, 8192); os.munmap(m2, 4096); os.munmap(priv, 8192);
 
-  // The daemon dies: calls fail with EIO instead of hanging.
+  // A second tmpfs instance runs beside the first, with its own device id.
+  const [rev2, root2] = os.pseudoPair(a.pseudo.fd, 'DIRECTORY');
+  const daemon2 = os.spawn(exe, { reverse: new ArgFd(0), dev: 9 }, [rev2]);
+  os.close(rev2);
+  fd = os.open(root2, 'x', OFLAGS.CREAT, FILE_RIGHTS);
+  c.ok(os.fstat(fd).dev === 9n && os.stat(root, 'after').dev !== 9n, 'two instances, two device ids');
+  c.errno(E.NOENT, 'and two separate trees', () => os.stat(root2, 'after'));
+
+  // The daemon dies in the middle of a stream of requests from several threads: every caller gets EIO, none
+  // hangs, and the other instance is unaffected.
+  const base = os.heap.malloc(8);
+  os.mem.dv.setUint32(base, root, true); os.mem.dv.setUint32(base + 4, 0, true);
+  const hammers = [1, 2, 3].map(() => os.thread('hammer', base));
+  while (Atomics.load(os.mem.i32, (base + 4) >> 2) < 30) os.yield();
   os.close(daemon);
+  hammers.forEach((t) => t.join());
+  c.eq(Atomics.load(os.mem.i32, (base + 4) >> 2) >= 30, true, 'requests were flowing when the daemon died');
   c.errno(E.IO, 'after the daemon died', () => os.open(root, 'after', 0, FILE_RIGHTS));
+  c.eq(os.fstat(fd).dev, 9n, 'the other instance still answers');
+  os.close(daemon2);
   return c.done();
 }
