@@ -17,7 +17,6 @@ import { RIGHTSETS, type RightSet } from './rightsets.js';
 import { PseudoFactory } from './pseudo.js';
 import { loadImage } from './bootfs.js';
 import { TreeDir } from './vfs.js';
-import { E } from './abi/index.js';
 
 export const BOOTFS_DIR = fileURLToPath(new URL('../../../build/bootfs/', import.meta.url));
 

@@ -40,12 +40,6 @@ export class Os {
     return this.io;
   }
 
-  private put(bytes: Uint8Array, at = 0): number {
-    const p = this.stage(at + bytes.length);
-    this.mem.u8.set(bytes, p + at);
-    return p + at;
-  }
-
   // ---- descriptors -------------------------------------------------------------------------------
 
   write(fd: number, data: Uint8Array | string): number {

@@ -14,7 +14,7 @@
 // To coalesce under load: mask(NicIcr.RXT0), poll receive() until null, then unmask(NicIcr.RXT0).
 
 import {
-  NIC_MAGIC, NIC_REGS_BYTES, NIC_DESC_WORDS, NicReg, NicDesc, NicDescStatus, NicStatus, NicCtrl, NIC_ICR_ALL,
+  NIC_MAGIC, NIC_DESC_WORDS, NicReg, NicDesc, NicDescStatus, NicStatus, NicCtrl, NIC_ICR_ALL,
   readNicStats,
 } from './nic.js';
 import type { NicStats } from './nic.js';

@@ -5,7 +5,7 @@ import { condWait, enqueueLock, tryLock, type Word } from '../futex.js';
 import { MAX_SUBSCRIPTIONS } from '../params.js';
 import { checkFdSub, clockDeadline, clockEvent, decodeSub, encodeEvents, isFdSub, isLockSub, type Ev, type Sub } from '../poll.js';
 import { isPollObject } from '../pollfd.js';
-import { BLOCKED, WOULD_BLOCK, type Ret, type Thread } from '../thread.js';
+import { WOULD_BLOCK, type Ret, type Thread } from '../thread.js';
 import { WaitQueue } from '../wait.js';
 import { userWord } from './sync.js';
 

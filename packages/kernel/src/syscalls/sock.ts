@@ -4,7 +4,7 @@ import { SOCK_MAX_FDS } from '../params.js';
 import { WOULD_BLOCK, type Ret, type Thread } from '../thread.js';
 import { dropFds, isUnixSocket, type FdCarry, type UnixSocket } from '../unixsock.js';
 import { TreeDir } from '../vfs.js';
-import { checkIovs, gather, readIovs, readStruct, scatter, writeStruct } from './uaccess.js';
+import { checkIovs, gather, readIovs, readStruct, scatter } from './uaccess.js';
 
 const AF_UNIX = 3;
 
