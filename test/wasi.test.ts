@@ -87,6 +87,11 @@ describe('WASI programs', function () {
         expect(r.output).to.include(`${program}: ok`);
         expect(r.status).to.deep.equal({ code: 0, signal: 0 });
       }
+      // A trapping WebAssembly process ends alone: the kernel and the next process are fine.
+      const trap = await m.runWithPseudo('c_runner', { program: 'c_misc', args: ['trap'] });
+      expect(trap.status).to.deep.equal({ code: 128 + 1, signal: 0 }); // c_runner reports 128 + CloudABI SIGABRT
+      expect(trap.output).to.include('wasm trap: unreachable');
+      expect((await m.run('pipe_test')).status).to.deep.equal({ code: 0, signal: 0 });
       const s = await m.settled();
       expect(s).to.include({ liveProcesses: 0, threads: 0, waiters: 0, objects: 0 });
     } finally { await m.shutdown(); }
