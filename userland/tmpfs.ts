@@ -3,9 +3,8 @@
 import { CLOCK, type ArgValue, type Os } from '@cosix/libc';
 import { Tmpfs, TmpfsServer, serve } from '@cosix/tmpfs';
 
-export async function main(os: Os, args: ArgValue): Promise<number> {
+export function main(os: Os, args: ArgValue): number {
   const a = args as { reverse: { fd: number }; dev?: number; limit?: number };
   const fs = new Tmpfs({ dev: BigInt(a.dev ?? 3), limit: a.limit, now: () => os.clock(CLOCK.REALTIME) });
-  await serve(os, a.reverse.fd, new TmpfsServer(fs));
-  return 0;
+  return serve(os, a.reverse.fd, new TmpfsServer(fs));
 }

@@ -1,7 +1,8 @@
 // The tmpfs daemon: serves a Tmpfs through the reverse end of a pseudo pair (abi/pseudo.ts has the
-// protocol). It is an ordinary userland process: it reads batches of requests with libc's async syscalls
-// (so its event loop stays free while it waits), answers each from the filesystem, and writes the answers
-// back. Handle 0 is the root directory (the pseudo end the factory made); OPEN makes new handles, each
+// protocol). It is an ordinary userland process: it reads batches of requests, answers each from the
+// filesystem, and writes the answers back. It waits with blocking syscalls: its thread has nothing else to
+// do, and under heavy load a wait through Atomics.waitAsync was seen to stall for seconds in a freshly
+// started worker (tmpfs_test under two CPU hogs), which a blocking wait does not. Handle 0 is the root directory (the pseudo end the factory made); OPEN makes new handles, each
 // holding a reference on its inode until the kernel sends CLOSE.
 import {
   DIRENT, E, FILESTAT, OP, PSEUDO_MAX_DATA, PWRITE_APPEND, SYS, decodeRequests, encodeResponse,
@@ -110,30 +111,30 @@ export function encodeDirents(ents: Dirent[], max: number): Uint8Array {
 }
 
 /** Serves requests from reverse fd `rev` until the process ends. */
-export async function serve(os: Os, rev: number, server: TmpfsServer): Promise<never> {
+export function serve(os: Os, rev: number, server: TmpfsServer): never {
   const cap = PSEUDO_MAX_DATA + 64 * 1024;
   const inBuf = os.heap.malloc(cap), outBuf = os.heap.malloc(cap), iov = os.heap.malloc(8);
   const dv = os.mem.dv;
   os.sys.setSpinFloor(1 << 16); // requests come in bursts: keep watching for the next one a little while
   for (;;) {
     dv.setUint32(iov, inBuf, true); dv.setUint32(iov + 4, cap, true);
-    os.check(await os.sys.callAsync(SYS.fd_read, rev, iov, 1), 'fd_read(reverse)');
+    os.check(os.sys.call(SYS.fd_read, rev, iov, 1), 'fd_read(reverse)');
     const reqs = decodeRequests(os.mem.u8.slice(inBuf, inBuf + os.sys.r(0)));
     let used = 0;
-    const flush = async () => {
+    const flush = () => {
       if (!used) return;
       dv.setUint32(iov, outBuf, true); dv.setUint32(iov + 4, used, true);
-      os.check(await os.sys.callAsync(SYS.fd_write, rev, iov, 1), 'fd_write(reverse)');
+      os.check(os.sys.call(SYS.fd_write, rev, iov, 1), 'fd_write(reverse)');
       used = 0;
     };
     for (const q of reqs) {
       const r = server.handle(q);
       if (!r) continue;
       const b = encodeResponse(r);
-      if (used + b.length > cap) await flush();
+      if (used + b.length > cap) flush();
       os.mem.u8.set(b, outBuf + used);
       used += b.length;
     }
-    await flush();
+    flush();
   }
 }
