@@ -5,7 +5,8 @@
 // each has a deadline, and a daemon that exits (its reverse end closes) fails them all with EIO at once and
 // makes its pseudo fds report hangup. Called only on the kernel thread.
 import {
-  E, FILETYPE, OP, decodeResponses, encodeRequest, type PseudoRequest, type PseudoResponse,
+  E, EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, FILETYPE, OP, decodeResponses, encodeRequest,
+  type PseudoRequest, type PseudoResponse,
 } from './abi/index.js';
 import type { TimerHandle } from '@cosix/hw';
 import type { Kernel } from './kernel.js';
@@ -85,7 +86,7 @@ export class ReverseObject extends KObject {
 
   private deliver(r: PseudoResponse): void {
     if (r.id === 0) {
-      for (const o of this.objects.get(r.value1) ?? []) { o.readQueue.wakeAll(); o.writeQueue.wakeAll(); }
+      for (const o of this.objects.get(r.value1) ?? []) o.event(r.flags, r.value2);
       return;
     }
     const p = this.pending.get(r.id);
@@ -112,6 +113,9 @@ export class ReverseObject extends KObject {
 
 /** The pseudo end: an object of `type` whose operations are requests to the daemon behind `reverse`. */
 export class PseudoObject extends KObject {
+  /** Readiness of a pseudo socket as the daemon last reported it (EVENT); files and directories are always ready. */
+  private sock = { flags: EVENT_WRITABLE, nbytes: 0 };
+
   constructor(kernel: Kernel, readonly type: number, readonly reverse: ReverseObject, readonly handle: bigint) {
     super(kernel);
     let set = reverse.objects.get(handle);
@@ -119,8 +123,21 @@ export class PseudoObject extends KObject {
     set.add(this);
   }
 
-  override readiness(): Readiness {
-    return { ready: true, nbytes: 0, hangup: this.reverse.dead, error: this.reverse.dead ? E.IO : undefined };
+  get isSocket(): boolean { return this.type === FILETYPE.SOCKET_STREAM || this.type === FILETYPE.SOCKET_DGRAM; }
+
+  /** The daemon says the handle's state changed: remember it and wake whoever waits. */
+  event(flags: number, nbytes: bigint): void {
+    this.sock = { flags, nbytes: Number(nbytes) };
+    this.readQueue.wakeAll();
+    this.writeQueue.wakeAll();
+  }
+
+  override readiness(_d: Description, write: boolean): Readiness {
+    const dead = this.reverse.dead;
+    if (!this.isSocket || dead) return { ready: true, nbytes: 0, hangup: dead, error: dead ? E.IO : undefined };
+    const f = this.sock.flags, hangup = (f & EVENT_HANGUP) !== 0;
+    const ready = hangup || (write ? (f & EVENT_WRITABLE) !== 0 : (f & EVENT_READABLE) !== 0);
+    return { ready, nbytes: write ? 0 : this.sock.nbytes, hangup };
   }
 
   override seekable(): boolean { return this.type === FILETYPE.REGULAR_FILE; }
@@ -138,8 +155,11 @@ export const isPseudoDir = (o: KObject): o is PseudoObject => o instanceof Pseud
 
 export interface Call { op: number; flags?: number; arg1?: bigint; arg2?: bigint; data1?: Uint8Array; data2?: Uint8Array }
 
-/** Sends `call` about `obj` and blocks `t` until the answer; `onAnswer` turns a successful answer into the result. */
-export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: PseudoResponse) => Ret): Ret {
+/**
+ * Sends `call` about `obj` and blocks `t` until the answer; `onAnswer` turns a successful answer into the
+ * result, `onError` (if given) a daemon's errno (pseudo sockets use it to wait for an EVENT after EAGAIN).
+ */
+export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: PseudoResponse) => Ret, onError?: (e: number) => Ret): Ret {
   let answer: PseudoResponse | number | undefined;
   const q = new WaitQueue();
   obj.reverse.request({
@@ -149,7 +169,7 @@ export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: Pseu
   return t.tryOrBlock(() => {
     if (answer === undefined) return WOULD_BLOCK;
     if (typeof answer === 'number') return answer;
-    if (answer.errno) return answer.errno;
+    if (answer.errno) return onError ? onError(answer.errno) : answer.errno;
     return onAnswer(answer);
   }, () => [q]);
 }

@@ -36,8 +36,16 @@ export const OP = {
   ADVISE: 16,     // arg1 offset; arg2 length; flags advice
   SYNC: 17,       // flags 1 = data only
   CLOSE: 18,      // the kernel has dropped `handle`; no answer is expected
-  EVENT: 100,     // unsolicited (id 0): value1 handle became readable or writable (wake pollers)
+  SOCK_RECV: 19,  // arg1 max bytes; flags riflags -> data; value1 roflags. EAGAIN: none yet (an EVENT follows)
+  SOCK_SEND: 20,  // data1 bytes; flags siflags -> value1 bytes taken. EAGAIN: no room (an EVENT follows)
+  SOCK_SHUTDOWN: 21, // arg1 sdflags
+  SOCK_STAT_GET: 22, // flags ssflags -> data sockstat (48 bytes)
+  SOCK_ACCEPT: 23,   // -> value1 new handle, value2 its filetype, data sockstat. EAGAIN: none pending
+  EVENT: 100,     // unsolicited (id 0): value1 handle; flags EVENT_* (its state now); value2 bytes readable
 } as const;
+
+/** EVENT flags: the handle's readiness as the daemon sees it. */
+export const EVENT_READABLE = 1, EVENT_WRITABLE = 2, EVENT_HANGUP = 4;
 
 export const PWRITE_APPEND = 1;
 

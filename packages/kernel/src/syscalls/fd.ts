@@ -3,6 +3,7 @@
 import { E, FDFLAGS_ALL, FDSFLAGS, FDSTAT, FILETYPE, MPROT, OP, R, WHENCE } from '../abi/index.js';
 import { isPseudo } from '../pseudo.js';
 import { pRead, pSeekEnd, pSimple, pWrite } from './pseudofile.js';
+import { pRecv, pSend } from './psock.js';
 import { Description, type KObject } from '../object.js';
 import { createPipe } from '../pipe.js';
 import { PollObject } from '../pollfd.js';
@@ -78,7 +79,10 @@ export function fd_read(t: Thread): Ret {
   const iovs = readIovs(t, t.u32(1), t.u32(2));
   if (typeof iovs === 'number') return iovs;
   const d = f.desc;
-  if (isPseudo(d.obj)) return d.obj.type === FILETYPE.DIRECTORY ? E.ISDIR : pRead(t, d, d.obj, iovs);
+  if (isPseudo(d.obj)) {
+    if (d.obj.isSocket) return pRecv(t, d, d.obj, iovs, 0, (n) => (t.setResult(n), 0));
+    return d.obj.type === FILETYPE.DIRECTORY ? E.ISDIR : pRead(t, d, d.obj, iovs);
+  }
   return t.tryOrBlock(() => {
     // Buffers are resolved at every attempt: another thread may have unmapped them while this one slept.
     const views = iovViews(t, iovs, MPROT.WRITE);
@@ -116,7 +120,8 @@ export function fd_write(t: Thread): Ret {
   if (isPseudo(d.obj)) {
     if (d.obj.type === FILETYPE.DIRECTORY) return E.ISDIR;
     const g = gather(t, iovs);
-    return typeof g === 'number' ? g : pWrite(t, d, d.obj, g);
+    if (typeof g === 'number') return g;
+    return d.obj.isSocket ? pSend(t, d, d.obj, g, (n) => (t.setResult(n), 0)) : pWrite(t, d, d.obj, g);
   }
   // One buffer is written straight from user memory (each byte is read once, when it is copied); several
   // are gathered first so that a small write stays atomic.

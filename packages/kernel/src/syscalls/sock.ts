@@ -1,9 +1,13 @@
 // sock_* system calls on UNIX sockets (unixsock.ts holds the mechanism).
-import { E, MPROT, R, RECV_IN, RECV_OUT, RECV_OUT_PEERNAME, RECV_OUT_SOCKNAME, RIFLAGS, SEND_IN, SOCKSTAT, SSFLAGS, SSTATE } from '../abi/index.js';
+import { E, MPROT, OP, R, RECV_IN, RECV_OUT, RECV_OUT_PEERNAME, RECV_OUT_SOCKNAME, RIFLAGS, SEND_IN, SOCKSTAT, SSFLAGS, SSTATE } from '../abi/index.js';
 import { SOCK_MAX_FDS } from '../params.js';
 import { WOULD_BLOCK, type Ret, type Thread } from '../thread.js';
 import { dropFds, isUnixSocket, type FdCarry, type UnixSocket } from '../unixsock.js';
 import { TreeDir } from '../vfs.js';
+import type { Fd } from '../fdtable.js';
+import { isPseudo, type PseudoObject } from '../pseudo.js';
+import { pAccept, pRecv, pSend, pSockStat } from './psock.js';
+import { pSimple } from './pseudofile.js';
 import { checkIovs, gather, readIovs, readStruct, scatter } from './uaccess.js';
 
 const AF_UNIX = 3;
@@ -13,7 +17,17 @@ function sock(t: Thread, fd: number, rights: bigint): [UnixSocket, boolean] | nu
   return typeof r === 'number' ? r : [r[1], r[0].desc.nonblock];
 }
 
+/** The fd as a pseudo socket (served by a daemon) with `rights`, undefined when it is not one. */
+function pseudoSock(t: Thread, fd: number, rights: bigint): [Fd, PseudoObject] | number | undefined {
+  const f = t.proc.fds.get(fd, 0n);
+  if (typeof f === 'number' || !isPseudo(f.desc.obj) || !f.desc.obj.isSocket) return undefined;
+  if ((f.base & rights) !== rights) return E.NOTCAPABLE;
+  return [f, f.desc.obj];
+}
+
 export function sock_recv(t: Thread): Ret {
+  const ps = pseudoSock(t, t.u32(0), R.FD_READ);
+  if (ps !== undefined) return pseudoRecv(t, ps);
   const s = sock(t, t.u32(0), R.FD_READ);
   if (typeof s === 'number') return s;
   const [so, nonblock] = s;
@@ -72,6 +86,8 @@ export function sock_recv(t: Thread): Ret {
 }
 
 export function sock_send(t: Thread): Ret {
+  const ps = pseudoSock(t, t.u32(0), R.FD_WRITE);
+  if (ps !== undefined) return pseudoSend(t, ps);
   const s = sock(t, t.u32(0), R.FD_WRITE);
   if (typeof s === 'number') return s;
   const [so, nonblock] = s;
@@ -116,11 +132,15 @@ export function sock_send(t: Thread): Ret {
 }
 
 export function sock_shutdown(t: Thread): Ret {
+  const ps = pseudoSock(t, t.u32(0), R.SOCK_SHUTDOWN);
+  if (ps !== undefined) return typeof ps === 'number' ? ps : pSimple(t, ps[1], OP.SOCK_SHUTDOWN, BigInt(t.u32(1)));
   const s = sock(t, t.u32(0), R.SOCK_SHUTDOWN);
   return typeof s === 'number' ? s : s[0].shutdown(t.u32(1));
 }
 
 export function sock_stat_get(t: Thread): Ret {
+  const ps = pseudoSock(t, t.u32(0), R.SOCK_STAT_GET);
+  if (ps !== undefined) return typeof ps === 'number' ? ps : pSockStat(t, ps[1], t.u32(1), t.u32(2));
   const s = sock(t, t.u32(0), R.SOCK_STAT_GET);
   if (typeof s === 'number') return s;
   const fl = t.u32(2);
@@ -144,6 +164,11 @@ export function sock_listen(t: Thread): Ret {
 }
 
 export function sock_accept(t: Thread): Ret {
+  const ps = pseudoSock(t, t.u32(0), R.SOCK_ACCEPT);
+  if (ps !== undefined) {
+    if (typeof ps === 'number') return ps;
+    return pAccept(t, ps[0].desc, ps[1], { base: ps[0].inheriting, inheriting: ps[0].inheriting }, t.u32(1));
+  }
   const s = sock(t, t.u32(0), R.SOCK_ACCEPT);
   return typeof s === 'number' ? s : E.INVAL; // not listening: no socket can listen without a name
 }
@@ -160,3 +185,40 @@ function nameCall(right: bigint, dirRight: bigint) {
 
 export const sock_bind = nameCall(R.SOCK_BIND_SOCKET, R.SOCK_BIND_DIRECTORY);
 export const sock_connect = nameCall(R.SOCK_CONNECT_SOCKET, R.SOCK_CONNECT_DIRECTORY);
+
+/** sock_recv on a pseudo socket: data only (fdslen 0). */
+function pseudoRecv(t: Thread, ps: [Fd, PseudoObject] | number): Ret {
+  if (typeof ps === 'number') return ps;
+  const ri = readStruct(t, t.u32(1), RECV_IN);
+  if (typeof ri === 'number') return ri;
+  const outPtr = t.u32(2);
+  if (typeof t.proc.vm.resolve(outPtr, RECV_OUT.size, MPROT.WRITE) === 'number') return E.FAULT;
+  const flags = ri.getUint16(16, true);
+  if ((flags & ~(RIFLAGS.PEEK | RIFLAGS.WAITALL)) !== 0) return E.INVAL;
+  const iovs = readIovs(t, ri.getUint32(0, true), ri.getUint32(4, true));
+  if (typeof iovs === 'number') return iovs;
+  return pRecv(t, ps[0].desc, ps[1], iovs, flags, (n, roflags) => {
+    const out = new DataView(new ArrayBuffer(RECV_OUT.size));
+    out.setUint32(0, n, true); out.setUint16(48, roflags, true);
+    return t.proc.vm.write(outPtr, new Uint8Array(out.buffer));
+  });
+}
+
+function pseudoSend(t: Thread, ps: [Fd, PseudoObject] | number): Ret {
+  if (typeof ps === 'number') return ps;
+  const si = readStruct(t, t.u32(1), SEND_IN);
+  if (typeof si === 'number') return si;
+  const outPtr = t.u32(2);
+  if (typeof t.proc.vm.resolve(outPtr, 4, MPROT.WRITE) === 'number') return E.FAULT;
+  if (si.getUint16(16, true) !== 0) return E.INVAL;
+  if (si.getUint32(12, true) !== 0) return E.NOTSUP; // descriptors do not travel through pseudo sockets
+  const iovs = readIovs(t, si.getUint32(0, true), si.getUint32(4, true));
+  if (typeof iovs === 'number') return iovs;
+  const data = gather(t, iovs);
+  if (typeof data === 'number') return data;
+  return pSend(t, ps[0].desc, ps[1], data, (n) => {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, n, true);
+    return t.proc.vm.write(outPtr, b);
+  });
+}

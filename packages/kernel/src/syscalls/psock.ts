@@ -1,0 +1,55 @@
+// Socket calls on pseudo sockets: each is a request to the daemon. A daemon answers EAGAIN when a call
+// would block and later sends an EVENT for the handle; a blocking caller then waits on the socket's queue
+// and asks again. Descriptors are not passed through pseudo sockets (fdslen is always 0).
+import { E, MPROT, OP, SOCKSTAT, type PseudoResponse } from '../abi/index.js';
+import type { Description } from '../object.js';
+import { PseudoObject, rpc, type Call } from '../pseudo.js';
+import type { RightSet } from '../rightsets.js';
+import type { Ret, Thread } from '../thread.js';
+import type { WaitQueue } from '../wait.js';
+import { installNew } from './fd.js';
+import { iovViews, type Iov } from './uaccess.js';
+
+/** An rpc that, on EAGAIN from the daemon and a blocking fd, waits for the socket's EVENT and asks again. */
+function waiting(t: Thread, obj: PseudoObject, d: Description, write: boolean, call: Call, onAnswer: (r: PseudoResponse) => Ret): Ret {
+  const q: WaitQueue = write ? obj.writeQueue : obj.readQueue;
+  const go = (): Ret => rpc(t, obj, call, onAnswer, (e) => {
+    if (e !== E.AGAIN || d.nonblock) return e;
+    // An EVENT that came with or right after the EAGAIN has already been applied: ask again at once.
+    if (obj.readiness(d, write).ready) return go();
+    return t.blockOn([q], undefined, () => go());
+  });
+  return go();
+}
+
+/** Receives into `iovs`; `done` gets the byte count and roflags. */
+export function pRecv(t: Thread, d: Description, obj: PseudoObject, iovs: Iov[], riflags: number, done: (n: number, roflags: number) => Ret): Ret {
+  const total = iovs.reduce((n, v) => n + v.len, 0);
+  return waiting(t, obj, d, false, { op: OP.SOCK_RECV, arg1: BigInt(total), flags: riflags }, (a) => {
+    const views = iovViews(t, iovs, MPROT.WRITE);
+    if (typeof views === 'number') return views;
+    const data = a.data.subarray(0, total);
+    let at = 0;
+    for (const v of views) { const n = Math.min(v.length, data.length - at); v.set(data.subarray(at, at + n)); at += n; }
+    return done(data.length, Number(a.value1));
+  });
+}
+
+export function pSend(t: Thread, d: Description, obj: PseudoObject, data: Uint8Array, done: (n: number) => Ret): Ret {
+  return waiting(t, obj, d, true, { op: OP.SOCK_SEND, data1: data }, (a) => done(Number(a.value1)));
+}
+
+export function pSockStat(t: Thread, obj: PseudoObject, buf: number, flags: number): Ret {
+  return rpc(t, obj, { op: OP.SOCK_STAT_GET, flags }, (a) => (a.data.length === SOCKSTAT.size ? t.proc.vm.write(buf, a.data) : E.IO));
+}
+
+/** Accepts a connection: a new pseudo socket on the same daemon, with the listener's inheriting rights. */
+export function pAccept(t: Thread, d: Description, obj: PseudoObject, rights: RightSet, buf: number): Ret {
+  return waiting(t, obj, d, false, { op: OP.SOCK_ACCEPT }, (a) => {
+    if (buf && a.data.length === SOCKSTAT.size) { const e = t.proc.vm.write(buf, a.data); if (e) return e; }
+    const fd = installNew(t, new PseudoObject(t.kernel, Number(a.value2), obj.reverse, a.value1), rights);
+    if (fd < 0) return -fd;
+    t.setResult(fd);
+    return 0;
+  });
+}
