@@ -33,6 +33,15 @@ describe('cosix run', function () {
     expect(r.stdout.match(/refused/g)).to.have.length(3);
   });
 
+  it('refuses a path-traversal corpus through hostfs', () => {
+    mkdirSync(join(dir, 'data/sub'), { recursive: true });
+    symlinkSync('/etc/passwd', join(dir, 'data/link-abs'));
+    symlinkSync('..', join(dir, 'data/link-up'));
+    symlinkSync('../..', join(dir, 'data/sub/link-deep'));
+    const r = spawnSync(process.execPath, [CLI, 'run', 'escape_test', '--dir', `${join(dir, 'data')}::/data`], { encoding: 'utf8', timeout: 30_000, input: '' });
+    expect(r.status, r.stdout + r.stderr).to.equal(0);
+  });
+
   it('a read-only mount refuses changes', () => {
     const r = cosix('run', 'dircat', '--dir', `${join(dir, 'data')}::/data:ro`);
     expect(r.status).to.equal(128 + 6); // the EROFS from creating OUT.txt is uncaught: abort

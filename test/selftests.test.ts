@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { TestMachine } from './harness.js';
 
-const TESTS = ['pipe_test', 'concur_test', 'time_test', 'mmap_test', 'unixsock_test', 'poll_test', 'cap_test', 'fork_test', 'sandbox_test', 'signal_test', 'procfs_test', 'pseudo_test', 'tmpfs_test', 'psock_test'];
+const TESTS = ['pipe_test', 'concur_test', 'time_test', 'mmap_test', 'unixsock_test', 'poll_test', 'cap_test', 'fork_test', 'sandbox_test', 'signal_test', 'procfs_test', 'pseudo_test', 'tmpfs_test', 'psock_test', 'escape_test'];
 
 describe('userland self-tests', function () {
   let m: TestMachine;
@@ -12,7 +12,7 @@ describe('userland self-tests', function () {
 
   for (const name of TESTS) {
     it(name, async function () {
-      const r = name === 'procfs_test' ? await m.runWithProcfs(name) : ['pseudo_test', 'tmpfs_test', 'psock_test'].includes(name) ? await m.runWithPseudo(name) : await m.run(name);
+      const r = name === 'procfs_test' ? await m.runWithProcfs(name) : ['pseudo_test', 'tmpfs_test', 'psock_test', 'escape_test'].includes(name) ? await m.runWithPseudo(name) : await m.run(name);
       expect(r.output, r.output).to.include(`${name}: ok`);
       expect(r.status).to.deep.equal({ code: 0, signal: 0 });
       const s = await m.settled();

@@ -5,11 +5,14 @@ import { MAX_PATH } from './params.js';
 
 const dec = new TextDecoder('utf-8', { fatal: true });
 
-/** Decodes a user path: ENAMETOOLONG, EILSEQ for bad UTF-8, EINVAL for NUL bytes or an empty path. */
+/**
+ * Decodes a user path: ENAMETOOLONG, ENOENT for an empty path, EINVAL for NUL or other control bytes
+ * (below 0x20, and 0x7f: Cosix never allowed them in names), EILSEQ for bad UTF-8.
+ */
 export function decodePath(bytes: Uint8Array): string | number {
   if (bytes.length > MAX_PATH) return E.NAMETOOLONG;
   if (bytes.length === 0) return E.NOENT;
-  if (bytes.includes(0)) return E.INVAL;
+  if (bytes.some((b) => b < 0x20 || b === 0x7f)) return E.INVAL;
   try { return dec.decode(bytes); } catch { return E.ILSEQ; }
 }
 

@@ -30,7 +30,7 @@ export const SYSCALL_ERRORS: Readonly<Record<string, Errs>> = {
   file_allocate: [BADF, NOTCAP('FILE_ALLOCATE'), ['INVAL', 'zero length, or an object that has no size to grow']],
   file_create: [BADF, ['NOTDIR', 'the fd is not a directory'], NOTCAP('FILE_CREATE_DIRECTORY')],
   file_link: [BADF, NOTCAP('FILE_LINK_SOURCE')],
-  file_open: [BADF, ['NOTDIR', 'the fd is not a directory'], NOTCAP('FILE_OPEN, or asks for rights beyond its inheriting rights, or the path leaves the directory'), ['NOENT', 'no such file'], ['INVAL', 'unknown oflags'], ['NAMETOOLONG', 'the path is longer than MAX_PATH']],
+  file_open: [BADF, ['NOTDIR', 'the fd is not a directory'], NOTCAP('FILE_OPEN, or asks for rights beyond its inheriting rights, or the path leaves the directory'), ['NOENT', 'no such file'], ['INVAL', 'unknown oflags, or a NUL or control byte in the path'], ['NAMETOOLONG', 'the path is longer than MAX_PATH']],
   file_readdir: [BADF, ['NOTDIR', 'the fd is not a directory'], NOTCAP('FILE_READDIR'), FAULT('the buffer')],
   file_readlink: [BADF, ['NOTDIR', 'the fd is not a directory'], NOTCAP('FILE_READLINK')],
   file_rename: [BADF, NOTCAP('FILE_RENAME_SOURCE')],
