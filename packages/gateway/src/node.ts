@@ -13,7 +13,8 @@
  *            the earlier of "frames are waiting" (a zero delay) and the interface's pollAt(). `now` is the
  *            scheduler's clock in milliseconds, so the same node runs on virtual time in tests and on the
  *            wall clock (RealTimeScheduler) when Linux or host sockets are on the other side.
- * Applications change sockets outside a service turn (a host socket delivered data) and then call kick().
+ * Applications that change sockets or have work of their own outside a service turn (a host socket delivered
+ * data) call kick(): it asks for a turn whatever the interface's pollAt() says, so the hooks run.
  */
 import { NS_PER_MS, Port, type NetScheduler, type NetTimer } from '@cosix/hw';
 import { type EthernetAddress, Interface, type InterfaceConfig } from '@cosix/netstack';
@@ -58,15 +59,21 @@ export class StackNode {
   /** Run `hook` in every service turn; returns a function that removes it. */
   onService(hook: ServiceHook): () => void {
     this.hooks = [...this.hooks, hook];
-    this.kick();
+    this.kick(); // the hook's first turn
     return () => {
       this.hooks = this.hooks.filter((h) => h !== hook);
     };
   }
 
-  /** Ask for a service turn as soon as possible (socket state changed outside one). */
+  /** Ask for a service turn as soon as possible, hooks included (work arrived outside a turn). */
   kick(): void {
-    this.arm(this.sched.now());
+    if (this.closed) return;
+    const now = this.sched.now();
+    if (this.timer !== null) {
+      if (this.timer.at <= now) return;
+      this.sched.cancel(this.timer);
+    }
+    this.timer = this.sched.schedule(0, () => this.service());
   }
 
   /** Stops servicing, unplugs the port and cancels the timer; the interface is left as it was. */
@@ -94,7 +101,7 @@ export class StackNode {
     }
     this.stats.rxQueued++;
     this.rxq.push(frame);
-    this.kick();
+    this.arm(this.sched.now());
   }
 
   private nextFrame(): Uint8Array | undefined {
