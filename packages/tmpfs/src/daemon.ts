@@ -1,8 +1,10 @@
 // The tmpfs daemon: serves a Tmpfs through the reverse end of a pseudo pair (abi/pseudo.ts has the
 // protocol). It is an ordinary userland process: it reads batches of requests, answers each from the
 // filesystem, and writes the answers back. It waits with blocking syscalls: its thread has nothing else to
-// do, and under heavy load a wait through Atomics.waitAsync was seen to stall for seconds in a freshly
-// started worker (tmpfs_test under two CPU hogs), which a blocking wait does not. Handle 0 is the root directory (the pseudo end the factory made); OPEN makes new handles, each
+// do, and on Node.js 20 the resolution of an Atomics.waitAsync in a worker is not always delivered until
+// that worker's event loop wakes up for some other reason. Under two CPU hogs tmpfs_test stalled in 2 of 15
+// runs with waitAsync-based waits (not even a waitAsync timeout fired), in none with a host timer waking the
+// worker's loop every second, and in none with blocking waits. Handle 0 is the root directory (the pseudo end the factory made); OPEN makes new handles, each
 // holding a reference on its inode until the kernel sends CLOSE.
 import {
   DIRENT, E, FILESTAT, OP, PSEUDO_MAX_DATA, PWRITE_APPEND, SYS, decodeRequests, encodeResponse,
