@@ -22,7 +22,42 @@ function twoPaths(os: Os, n: number, fd1: number, p1: string, fd2: number, p2: s
   return os.sys.call(n);
 }
 
+/** Lists a directory with a small buffer, so that listings take many file_readdir calls. */
+function readdirSmall(os: Os, dir: number): string[] {
+  const out: string[] = [];
+  let cookie = 0n;
+  for (;;) {
+    const buf = os.stage(200);
+    os.sys.arg(3, cookie);
+    os.check(os.sys.call(SYS.file_readdir, dir, buf, 200), 'file_readdir');
+    const used = os.sys.r(0), dv = os.mem.dv;
+    let at = 0;
+    while (at + 24 <= used) {
+      const n = dv.getUint32(buf + at + 16, true);
+      if (at + 24 + n > used) break;
+      out.push(str(os.mem.u8.slice(buf + at + 24, buf + at + 24 + n)));
+      cookie = dv.getBigUint64(buf + at, true);
+      at += 24 + n;
+    }
+    if (used < 200) return out;
+  }
+}
+
 export const entries = {
+  churn(os: Os, flag: number): void {
+    const dir = os.mem.dv.getUint32(flag, true);
+    for (let i = 0; Atomics.load(os.mem.i32, (flag + 4) >> 2) === 0; i++) {
+      os.close(os.open(dir, `tmp-${i % 7}`, OFLAGS.CREAT, R.FD_WRITE));
+      pathCall(os, SYS.file_unlink, dir, `tmp-${(i + 3) % 7}`, 0);
+    }
+  },
+  renamer(os: Os, root: number): void {
+    for (let k = 0; k < 40; k++) {
+      const i = k % 8;
+      twoPaths(os, SYS.file_rename, root, `r${i}`, root, `moved-r${i}`);
+      twoPaths(os, SYS.file_rename, root, `moved-r${i}`, root, `r${i}`);
+    }
+  },
   /** Streams stat requests at the directory in base[0] until one fails; counts them in base[1]. */
   hammer(os: Os, base: number): number {
     const root = os.mem.dv.getUint32(base, true);
@@ -154,6 +189,32 @@ export function main(os: Os, args: ArgValue): number {
   os.check(os.sys.call(SYS.mem_sync, m1, 4096, MSFLAGS.INVALIDATE), 'mem_sync(INVALIDATE)');
   c.eq(str(os.mem.bytes(m1, 7)), 'fdwrite', 'INVALIDATE reloads from the file');
   os.munmap(m1, 8192); os.munmap(m2, 4096); os.munmap(priv, 8192);
+
+  // readdir while another thread adds and removes entries: the entries present throughout are each listed
+  // exactly once, whatever the churn does to the buffer boundaries.
+  os.check(pathCall(os, SYS.file_create, root, 'churn', FILETYPE.DIRECTORY), 'mkdir churn');
+  const churnDir = os.open(root, 'churn', OFLAGS.DIRECTORY, R.FILE_READDIR | R.FILE_OPEN | R.FILE_CREATE_FILE | R.FILE_UNLINK, R.FD_WRITE | R.FD_READ);
+  for (let i = 0; i < 50; i++) os.close(os.open(churnDir, `stable-${i}`, OFLAGS.CREAT, R.FD_WRITE));
+  const flag = os.heap.malloc(8);
+  os.mem.dv.setUint32(flag, churnDir, true); os.mem.dv.setUint32(flag + 4, 0, true);
+  const churner = os.thread('churn', flag);
+  let listings = 0, bad = 0;
+  while (listings < 20) {
+    const names = readdirSmall(os, churnDir).filter((n) => n.startsWith('stable-'));
+    if (names.length !== 50 || new Set(names).size !== 50) bad++;
+    listings++;
+  }
+  Atomics.store(os.mem.i32, (flag + 4) >> 2, 1);
+  churner.join();
+  c.eq(bad, 0, `readdir under churn (${listings} listings)`);
+
+  // Rename races: four threads move the same files around; at the end each file exists exactly once.
+  for (let i = 0; i < 8; i++) os.close(os.open(root, `r${i}`, OFLAGS.CREAT, R.FD_WRITE));
+  const racers = [1, 2, 3, 4].map(() => os.thread('renamer', root));
+  racers.forEach((t) => t.join());
+  const all = os.readdir(root).map((e) => e.name).filter((n) => /^r\d|^moved-r\d/.test(n));
+  const ids = all.map((n) => n.replace('moved-', '')).sort();
+  c.eq(ids.join(','), 'r0,r1,r2,r3,r4,r5,r6,r7', 'every raced file exists exactly once');
 
   // A second tmpfs instance runs beside the first, with its own device id.
   const [rev2, root2] = os.pseudoPair(a.pseudo.fd, 'DIRECTORY');
