@@ -3,8 +3,9 @@
 // filesystem, and writes the answers back. It waits with blocking syscalls: its thread has nothing else to
 // do, and on Node.js 20 the resolution of an Atomics.waitAsync in a worker is not always delivered until
 // that worker's event loop wakes up for some other reason. Under two CPU hogs tmpfs_test stalled in 2 of 15
-// runs with waitAsync-based waits (not even a waitAsync timeout fired), in none with a host timer waking the
-// worker's loop every second, and in none with blocking waits. Handle 0 is the root directory (the pseudo end the factory made); OPEN makes new handles, each
+// runs with waitAsync-based waits (not even a waitAsync timeout fired) and still stalled with an empty 5 ms
+// interval holding the worker's loop awake; it did not stall with a 1 s interval that wrote to stderr (a
+// message to the main thread), nor with blocking waits. The cause is not known yet. Handle 0 is the root directory (the pseudo end the factory made); OPEN makes new handles, each
 // holding a reference on its inode until the kernel sends CLOSE.
 import {
   DIRENT, E, FILESTAT, OP, PSEUDO_MAX_DATA, PWRITE_APPEND, SYS, decodeRequests, encodeResponse,
