@@ -2,13 +2,14 @@ import { expect } from 'chai';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { Port, RealTimeScheduler, Switch } from '@cosix/hw';
+import { Link, NS_PER_MS, Port, RealTimeScheduler, Switch } from '@cosix/hw';
 import { TcpSocket, ipv4 } from '@cosix/netstack';
 import type { HostForward } from './forward.js';
 import { Gateway } from './gateway.js';
 import { StackNode } from './node.js';
 
 const GUEST = ipv4('10.0.2.15');
+const FAR = ipv4('10.0.2.16');
 const rng = (): number => randomBytes(4).readUInt32LE(0);
 const sha = (d: Uint8Array): string => createHash('sha256').update(d).digest('hex');
 
@@ -74,6 +75,9 @@ describe('gateway host port forwarding (host node:net / nc <-> Gateway <-> Switc
   let sched: RealTimeScheduler;
   let gw: Gateway;
   let guest: StackNode;
+  let far: StackNode; // a second guest behind a slow link
+  let slow: Link;
+  let farEcho: HostForward;
   let echo: HostForward;
   let closed: HostForward;
   const guestErrors: string[] = [];
@@ -91,11 +95,20 @@ describe('gateway host port forwarding (host node:net / nc <-> Gateway <-> Switc
     echoServer(guest, 26, guestErrors);
     echo = await gw.forward({ hostPort: 0, guest: { addr: GUEST, port: 26 } });
     closed = await gw.forward({ hostPort: 0, guest: { addr: GUEST, port: 27 } });
+    far = new StackNode({
+      scheduler: sched, mac: 0x52_54_00_12_34_57, name: 'far guest', rng,
+      addresses: [{ address: FAR, prefixLen: 24 }], gateway: gw.address.address,
+    });
+    slow = Link.between(sched, far.port, sw.addPort().port, { seed: 3, latencyNs: 40 * NS_PER_MS });
+    echoServer(far, 26, guestErrors);
+    farEcho = await gw.forward({ hostPort: 0, guest: { addr: FAR, port: 26 } });
   });
 
   after(async () => {
     await gw?.close();
     guest?.close();
+    far?.close();
+    slow?.close();
     expect(sched.pending()).to.equal(0);
     sched?.close();
   });
@@ -127,6 +140,15 @@ describe('gateway host port forwarding (host node:net / nc <-> Gateway <-> Switc
     nc.stdin.end(data);
     expect(await exit).to.equal(0);
     expect(sha(Buffer.concat(chunks))).to.equal(sha(data));
+  });
+
+  it('a host client that sends and half-closes before the guest has answered the SYN (80 ms RTT)', async () => {
+    const data = randomBytes(100_000);
+    const out = await exchange(farEcho.port, data);
+    expect(out.error).to.equal(null);
+    expect(sha(out.data)).to.equal(sha(data));
+    await until(() => farEcho.relays.size === 0);
+    expect(farEcho.stats).to.include({ accepted: 1, completed: 1, reset: 0 });
   });
 
   it('64 connections at once, each with its own data, all echoed intact', async () => {

@@ -68,6 +68,8 @@ class Relay {
     if (this.done) return;
     const t = this.tcp;
     if (t.error !== null) return this.failed(t.error);
+    // Gone without an error and before both directions finished: nothing more will come; reset the host.
+    if (t.state === TcpState.CLOSED && !(this.hostFinished && this.hostEnded)) return this.failed('reset');
     this.toGuest();
     this.toHost();
     if (this.hostFinished && this.hostEnded && this.queued === 0 && (t.state === TcpState.CLOSED || t.hangup)) {
@@ -88,7 +90,9 @@ class Relay {
       this.queue.shift();
     }
     if (this.queued < FORWARD_HOST_QUEUE && this.host.isPaused() && !this.hostEnded) this.host.resume();
-    if (this.hostEnded && this.queued === 0) this.tcp.close();
+    // RFC 9293 3.10.4: CLOSE in SYN-SENT deletes the connection, queued data and all; the FIN waits for
+    // the handshake instead.
+    if (this.hostEnded && this.queued === 0 && this.tcp.state !== TcpState.SYN_SENT) this.tcp.close();
   }
 
   private toHost(): void {
@@ -131,7 +135,7 @@ export class HostForward {
   private readonly unhook: () => void;
 
   private constructor(readonly node: StackNode, readonly guest: Endpoint, private readonly rng: () => number) {
-    this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false }, (s) => this.accept(s));
+    this.server = net.createServer({ allowHalfOpen: true }, (s) => this.accept(s));
     this.unhook = node.onService(() => {
       for (const r of [...this.relays]) r.turn();
     });
