@@ -2,38 +2,46 @@
 // Blocking receives wait for the daemon's readiness EVENT; poll sees readiness and hangup; accept makes new
 // pseudo sockets on the same daemon; a daemon that goes away fails the calls with EIO.
 import {
-  E, EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, EVENTRWFLAGS, EVENTTYPE, FDFLAGS, FDSFLAGS, OP, RIFLAGS, SDFLAGS, SOCKSTAT, SYS,
+  E, EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, EVENTRWFLAGS, EVENTTYPE, FDFLAGS, FDSFLAGS, OP, R, RIFLAGS, SDFLAGS, SOCKSTAT, SYS,
   decodeRequests, encodeResponse, utf8Decode, type ArgValue, type Os, type PseudoRequest, type PseudoResponse,
 } from '@cosix/libc';
 import { Checker } from './lib/check.js';
 
-interface Sock { buf: Uint8Array; shut: boolean }
+interface Sock { buf: Uint8Array; shut: boolean; fds: number[] }
 
-function serve(socks: Map<bigint, Sock>, q: PseudoRequest, out: PseudoResponse[]): void {
+/** Answers one request; `fds` are the descriptors that came with it; an answer may carry some back. */
+function serve(socks: Map<bigint, Sock>, q: PseudoRequest, fds: number[], out: [PseudoResponse, number[]][]): void {
   const ok = (p: Partial<PseudoResponse> = {}): PseudoResponse => ({ id: q.id, errno: 0, flags: 0, value1: 0n, value2: 0n, data: new Uint8Array(0), ...p });
-  const fail = (errno: number): void => { out.push({ ...ok(), errno }); };
+  const push = (r: PseudoResponse, with_: number[] = []): void => { out.push([r, with_]); };
+  const fail = (errno: number): void => { push({ ...ok(), errno }); };
   const s = socks.get(q.handle);
   const event = (h: bigint, x: Sock): void => {
-    out.push({ id: 0, errno: 0, value1: h, value2: BigInt(x.buf.length), data: new Uint8Array(0),
+    push({ id: 0, errno: 0, value1: h, value2: BigInt(x.buf.length), data: new Uint8Array(0),
       flags: EVENT_WRITABLE | (x.buf.length || x.shut ? EVENT_READABLE : 0) | (x.shut ? EVENT_HANGUP : 0) });
   };
   if (q.op === OP.CLOSE) return;
   if (!s) return fail(E.BADF);
   switch (q.op) {
-    case OP.SOCK_SEND: { const b = new Uint8Array(s.buf.length + q.data1.length); b.set(s.buf); b.set(q.data1, s.buf.length); s.buf = b; out.push(ok({ value1: BigInt(q.data1.length) })); return event(q.handle, s); }
-    case OP.SOCK_RECV: {
-      if (!s.buf.length) return s.shut ? void out.push(ok()) : fail(E.AGAIN);
-      const n = Math.min(Number(q.arg1), s.buf.length), data = s.buf.slice(0, n);
-      if (!(q.flags & RIFLAGS.PEEK)) s.buf = s.buf.slice(n);
-      out.push(ok({ data }));
+    case OP.SOCK_SEND: {
+      const b = new Uint8Array(s.buf.length + q.data1.length); b.set(s.buf); b.set(q.data1, s.buf.length); s.buf = b;
+      s.fds.push(...fds);
+      push(ok({ value1: BigInt(q.data1.length) }));
       return event(q.handle, s);
     }
-    case OP.SOCK_SHUTDOWN: { s.shut = true; out.push(ok()); return event(q.handle, s); }
-    case OP.SOCK_STAT_GET: return void out.push(ok({ data: new Uint8Array(SOCKSTAT.size) }));
+    case OP.SOCK_RECV: {
+      if (!s.buf.length) return s.shut ? push(ok()) : fail(E.AGAIN);
+      const n = Math.min(Number(q.arg1), s.buf.length), data = s.buf.slice(0, n);
+      const back = q.flags & RIFLAGS.PEEK ? [] : s.fds.splice(0);
+      if (!(q.flags & RIFLAGS.PEEK)) s.buf = s.buf.slice(n);
+      push(ok({ data, value2: BigInt(back.length) }), back);
+      return event(q.handle, s);
+    }
+    case OP.SOCK_SHUTDOWN: { s.shut = true; push(ok()); return event(q.handle, s); }
+    case OP.SOCK_STAT_GET: return push(ok({ data: new Uint8Array(SOCKSTAT.size) }));
     case OP.SOCK_ACCEPT: {
       if (socks.has(5n)) return fail(E.AGAIN);
-      socks.set(5n, { buf: new Uint8Array(0), shut: false });
-      return void out.push(ok({ value1: 5n, value2: 0x82n }));
+      socks.set(5n, { buf: new Uint8Array(0), shut: false, fds: [] });
+      return push(ok({ value1: 5n, value2: 0x82n }));
     }
     default: return fail(E.NOTSUP);
   }
@@ -41,13 +49,22 @@ function serve(socks: Map<bigint, Sock>, q: PseudoRequest, out: PseudoResponse[]
 
 export const entries = {
   daemon(os: Os, rev: number): void {
-    const socks = new Map<bigint, Sock>([[0n, { buf: new Uint8Array(0), shut: false }]]);
+    const socks = new Map<bigint, Sock>([[0n, { buf: new Uint8Array(0), shut: false, fds: [] }]]);
     for (;;) {
-      const reqs = decodeRequests(os.read(rev, 1 << 20));
+      const got = os.recv(rev, 1 << 20, 16); // requests, and the descriptors clients sent with them
+      const reqs = decodeRequests(got.data);
       if (reqs.some((q) => q.op === OP.SOCK_SEND && utf8Decode(q.data1) === 'die')) { os.close(rev); return; }
-      const out: PseudoResponse[] = [];
-      for (const q of reqs) serve(socks, q, out);
-      for (const r of out) os.writeAll(rev, encodeResponse(r));
+      const out: [PseudoResponse, number[]][] = [];
+      let next = 0;
+      for (const q of reqs) {
+        const n = q.op === OP.SOCK_SEND ? Number(q.arg2) : 0;
+        serve(socks, q, got.fds.slice(next, next + n), out);
+        next += n;
+      }
+      for (const [r, fds] of out) {
+        os.send(rev, encodeResponse(r), fds);
+        fds.forEach((f) => os.close(f)); // the kernel took its own references
+      }
     }
   },
   late(os: Os, fd: number): void { os.sleep(20); os.writeAll(fd, 'late'); },
@@ -62,6 +79,17 @@ export function main(os: Os, args: ArgValue): number {
   c.ok(ev[0].nbytes === 4n && ev[0].error === 0, 'poll sees the bytes the daemon holds');
   c.eq(utf8Decode(os.recv(s, 2, 0, RIFLAGS.PEEK).data), 'pi', 'MSG_PEEK');
   c.eq(utf8Decode(os.read(s, 100)), 'ping', 'read');
+  // Descriptors through the daemon: send a pipe's write end along with some data, get it back on receive.
+  const [pr, pw] = os.pipe();
+  os.send(s, 'fd', [pw]);
+  os.close(pw);
+  const back = os.recv(s, 10, 4);
+  c.ok(utf8Decode(back.data) === 'fd' && back.fds.length === 1, 'a descriptor travels through the daemon and back');
+  const rights = os.fdstat(back.fds[0]).base;
+  c.ok((rights & R.FD_WRITE) !== 0n && (rights & R.FD_READ) === 0n, 'with the rights it was sent with');
+  os.writeAll(back.fds[0], 'through');
+  os.close(back.fds[0]);
+  c.eq(utf8Decode(os.read(pr, 10)), 'through', 'and still reaches its pipe');
   const l = os.thread('late', s);
   c.eq(utf8Decode(os.read(s, 100)), 'late', 'a blocking read waits for the daemon\'s event');
   l.join();

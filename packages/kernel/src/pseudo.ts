@@ -14,15 +14,16 @@ import { Description, KObject, type Readiness } from './object.js';
 import { PSEUDO_TIMEOUT_MS } from './params.js';
 import { RIGHTSETS } from './rightsets.js';
 import { WOULD_BLOCK, type Ret, type Thread } from './thread.js';
-import { UnixSocket, type FdCarry } from './unixsock.js';
+import { UnixSocket, dropFds, type FdCarry, type RecvResult } from './unixsock.js';
 import { WaitQueue } from './wait.js';
 import { utf8Decode, utf8Encode } from './abi/index.js';
 
-interface Pending { done: (r: PseudoResponse | number) => void; timer: TimerHandle }
+interface Pending { done: (r: PseudoResponse | number, fds: FdCarry[]) => void; timer: TimerHandle; op: number }
+interface Outgoing { bytes: Uint8Array; fds: FdCarry[] }
 
 export class ReverseObject extends KObject {
   readonly type = FILETYPE.SOCKET_DGRAM;
-  private outbox: Uint8Array[] = [];
+  private outbox: Outgoing[] = [];
   private pending = new Map<number, Pending>();
   private nextId = 1;
   dead = false;
@@ -40,43 +41,56 @@ export class ReverseObject extends KObject {
   get inFlight(): number { return this.pending.size; }
 
   /** Queues a request; `done` gets the response, or EIO if the daemon dies or does not answer in time. */
-  request(r: Omit<PseudoRequest, 'id'>, done: (r: PseudoResponse | number) => void): void {
-    if (this.dead) { done(E.IO); return; }
+  request(r: Omit<PseudoRequest, 'id'>, done: (r: PseudoResponse | number, fds: FdCarry[]) => void, fds: FdCarry[] = []): void {
+    if (this.dead) { dropFds(fds); done(E.IO, []); return; }
     const id = this.nextId;
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
     const timer = this.kernel.timers.add(this.kernel.monotonic() + BigInt(PSEUDO_TIMEOUT_MS) * 1_000_000n, () => {
-      if (this.pending.delete(id)) done(E.IO);
+      if (this.pending.delete(id)) done(E.IO, []);
     });
-    this.pending.set(id, { done, timer });
-    this.post({ ...r, id });
+    this.pending.set(id, { done, timer, op: r.op });
+    this.post({ ...r, id }, fds);
   }
 
   /** Sends a request that expects no answer (CLOSE). */
-  post(r: PseudoRequest): void {
-    if (this.dead) return;
+  post(r: PseudoRequest, fds: FdCarry[] = []): void {
+    if (this.dead) { dropFds(fds); return; }
     if (this.server) {
+      dropFds(fds); // in-kernel servers (hostfs) take no descriptors
       const answer = this.server(r);
-      if (answer) this.deliver(answer);
+      if (answer) this.deliver(answer, []);
       return;
     }
-    this.outbox.push(encodeRequest(r));
+    this.outbox.push({ bytes: encodeRequest(r), fds });
     this.readQueue.wakeAll();
   }
 
-  override read(_d: Description, max: number): Uint8Array | number {
-    if (this.outbox.length === 0) return this.dead ? new Uint8Array(0) : -E.AGAIN;
-    if (this.outbox[0].length > max) return -E.MSGSIZE;
+  /**
+   * sock_recv on the reverse end: whole requests, with the descriptors clients attached to them (a SOCK_SEND
+   * request says in arg2 how many are its own, in order).
+   */
+  recv(max: number): RecvResult | number {
+    if (this.outbox.length === 0) return this.dead ? { data: new Uint8Array(0), fds: [], flags: 0 } : -E.AGAIN;
+    if (this.outbox[0].bytes.length > max) return -E.MSGSIZE;
     let n = 0, k = 0;
-    while (k < this.outbox.length && n + this.outbox[k].length <= max) n += this.outbox[k++].length;
-    const out = new Uint8Array(n);
+    while (k < this.outbox.length && n + this.outbox[k].bytes.length <= max) n += this.outbox[k++].bytes.length;
+    const data = new Uint8Array(n), fds: FdCarry[] = [];
     let at = 0;
-    for (const m of this.outbox.splice(0, k)) { out.set(m, at); at += m.length; }
-    return out;
+    for (const m of this.outbox.splice(0, k)) { data.set(m.bytes, at); at += m.bytes.length; fds.push(...m.fds); }
+    return { data, fds, flags: 0 };
   }
 
-  override write(_d: Description, data: Uint8Array): number {
+  /** sock_send on the reverse end: answers, with descriptors for SOCK_RECV answers (value2: how many each). */
+  send(data: Uint8Array, fds: FdCarry[]): number {
     const { responses, bad } = decodeResponses(data);
-    for (const r of responses) this.deliver(r);
+    let next = 0;
+    for (const r of responses) {
+      // Only answers to SOCK_RECV carry descriptors; value2 says how many of the remaining ones are theirs.
+      const own = this.pending.get(r.id)?.op === OP.SOCK_RECV ? Math.min(Number(r.value2), fds.length - next) : 0;
+      this.deliver(r, fds.slice(next, next + Math.max(0, own)));
+      next += Math.max(0, own);
+    }
+    dropFds(fds.slice(next));
     if (bad) {
       this.kernel.log.warn({ bytes: data.length, parsed: responses.length }, 'pseudo: malformed response from daemon');
       return -E.INVAL;
@@ -84,29 +98,43 @@ export class ReverseObject extends KObject {
     return data.length;
   }
 
-  private deliver(r: PseudoResponse): void {
+  readonly stream = false;
+
+  override read(_d: Description, max: number): Uint8Array | number {
+    const r = this.recv(max);
+    if (typeof r === 'number') return r;
+    dropFds(r.fds); // a plain read takes no descriptors
+    return r.data;
+  }
+
+  override write(_d: Description, data: Uint8Array): number {
+    return this.send(data, []);
+  }
+
+  private deliver(r: PseudoResponse, fds: FdCarry[]): void {
     if (r.id === 0) {
       for (const o of this.objects.get(r.value1) ?? []) o.event(r.flags, r.value2);
       return;
     }
     const p = this.pending.get(r.id);
-    if (!p) return; // late answer to a request that timed out
+    if (!p) { dropFds(fds); return; } // late answer to a request that timed out
     this.pending.delete(r.id);
     this.kernel.timers.cancel(p.timer);
-    p.done(r);
+    p.done(r, fds);
   }
 
   override readiness(_d: Description, write: boolean): Readiness {
     if (write) return { ready: true, nbytes: 1 << 20, hangup: false };
-    return { ready: this.outbox.length > 0, nbytes: this.outbox[0]?.length ?? 0, hangup: false };
+    return { ready: this.outbox.length > 0, nbytes: this.outbox[0]?.bytes.length ?? 0, hangup: false };
   }
 
   protected override destroy(): void {
     this.dead = true;
+    for (const m of this.outbox) dropFds(m.fds);
     this.outbox = [];
     const pend = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pend) { this.kernel.timers.cancel(p.timer); p.done(E.IO); }
+    for (const p of pend) { this.kernel.timers.cancel(p.timer); p.done(E.IO, []); }
     for (const set of this.objects.values()) for (const o of set) { o.readQueue.wakeAll(); o.writeQueue.wakeAll(); }
   }
 }
@@ -153,24 +181,28 @@ export class PseudoObject extends KObject {
 export const isPseudo = (o: KObject): o is PseudoObject => o instanceof PseudoObject;
 export const isPseudoDir = (o: KObject): o is PseudoObject => o instanceof PseudoObject && o.type === FILETYPE.DIRECTORY;
 
-export interface Call { op: number; flags?: number; arg1?: bigint; arg2?: bigint; data1?: Uint8Array; data2?: Uint8Array }
+export interface Call { op: number; flags?: number; arg1?: bigint; arg2?: bigint; data1?: Uint8Array; data2?: Uint8Array; fds?: FdCarry[] }
 
 /**
  * Sends `call` about `obj` and blocks `t` until the answer; `onAnswer` turns a successful answer into the
  * result, `onError` (if given) a daemon's errno (pseudo sockets use it to wait for an EVENT after EAGAIN).
  */
-export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: PseudoResponse) => Ret, onError?: (e: number) => Ret): Ret {
+export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: PseudoResponse, fds: FdCarry[]) => Ret, onError?: (e: number) => Ret): Ret {
   let answer: PseudoResponse | number | undefined;
+  let got: FdCarry[] = [];
   const q = new WaitQueue();
   obj.reverse.request({
     op: call.op, flags: call.flags ?? 0, handle: obj.handle, arg1: call.arg1 ?? 0n, arg2: call.arg2 ?? 0n,
     data1: call.data1 ?? new Uint8Array(0), data2: call.data2 ?? new Uint8Array(0),
-  }, (r) => { answer = r; q.wakeAll(); });
+  }, (r, fds) => { answer = r; got = fds; q.wakeAll(); }, call.fds);
   return t.tryOrBlock(() => {
     if (answer === undefined) return WOULD_BLOCK;
-    if (typeof answer === 'number') return answer;
-    if (answer.errno) return onError ? onError(answer.errno) : answer.errno;
-    return onAnswer(answer);
+    if (typeof answer === 'number' || answer.errno) {
+      dropFds(got);
+      if (typeof answer === 'number') return answer;
+      return onError ? onError(answer.errno) : answer.errno;
+    }
+    return onAnswer(answer, got);
   }, () => [q]);
 }
 

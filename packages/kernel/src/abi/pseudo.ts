@@ -36,8 +36,10 @@ export const OP = {
   ADVISE: 16,     // arg1 offset; arg2 length; flags advice
   SYNC: 17,       // flags 1 = data only
   CLOSE: 18,      // the kernel has dropped `handle`; no answer is expected
-  SOCK_RECV: 19,  // arg1 max bytes; flags riflags -> data; value1 roflags. EAGAIN: none yet (an EVENT follows)
-  SOCK_SEND: 20,  // data1 bytes; flags siflags -> value1 bytes taken. EAGAIN: no room (an EVENT follows)
+  SOCK_RECV: 19,  // arg1 max bytes; flags riflags -> data; value1 roflags; value2 fds attached to the answer
+                  //   (the daemon sends them with sock_send on the reverse end). EAGAIN: none yet (an EVENT follows)
+  SOCK_SEND: 20,  // data1 bytes; arg2 fds attached (the daemon receives them with sock_recv on the reverse
+                  //   end, in request order) -> value1 bytes taken. EAGAIN: no room (an EVENT follows)
   SOCK_SHUTDOWN: 21, // arg1 sdflags
   SOCK_STAT_GET: 22, // flags ssflags -> data sockstat (48 bytes)
   SOCK_ACCEPT: 23,   // -> value1 new handle, value2 its filetype, data sockstat. EAGAIN: none pending

@@ -4,6 +4,7 @@ import { E, FDFLAGS_ALL, FDSFLAGS, FDSTAT, FILETYPE, MPROT, OP, R, WHENCE } from
 import { isPseudo } from '../pseudo.js';
 import { pRead, pSeekEnd, pSimple, pWrite } from './pseudofile.js';
 import { pRecv, pSend } from './psock.js';
+import { dropFds } from '../unixsock.js';
 import { Description, type KObject } from '../object.js';
 import { createPipe } from '../pipe.js';
 import { PollObject } from '../pollfd.js';
@@ -80,7 +81,7 @@ export function fd_read(t: Thread): Ret {
   if (typeof iovs === 'number') return iovs;
   const d = f.desc;
   if (isPseudo(d.obj)) {
-    if (d.obj.isSocket) return pRecv(t, d, d.obj, iovs, 0, (n) => (t.setResult(n), 0));
+    if (d.obj.isSocket) return pRecv(t, d, d.obj, iovs, 0, (n, _f, fds) => (dropFds(fds), t.setResult(n), 0));
     return d.obj.type === FILETYPE.DIRECTORY ? E.ISDIR : pRead(t, d, d.obj, iovs);
   }
   return t.tryOrBlock(() => {
@@ -121,7 +122,7 @@ export function fd_write(t: Thread): Ret {
     if (d.obj.type === FILETYPE.DIRECTORY) return E.ISDIR;
     const g = gather(t, iovs);
     if (typeof g === 'number') return g;
-    return d.obj.isSocket ? pSend(t, d, d.obj, g, (n) => (t.setResult(n), 0)) : pWrite(t, d, d.obj, g);
+    return d.obj.isSocket ? pSend(t, d, d.obj, g, [], (n) => (t.setResult(n), 0)) : pWrite(t, d, d.obj, g);
   }
   // One buffer is written straight from user memory (each byte is read once, when it is copied); several
   // are gathered first so that a small write stays atomic.

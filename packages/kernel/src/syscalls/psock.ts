@@ -1,6 +1,6 @@
 // Socket calls on pseudo sockets: each is a request to the daemon. A daemon answers EAGAIN when a call
 // would block and later sends an EVENT for the handle; a blocking caller then waits on the socket's queue
-// and asks again. Descriptors are not passed through pseudo sockets (fdslen is always 0).
+// and asks again. Descriptors travel both ways with their rights (abi/pseudo.ts says how).
 import { E, MPROT, OP, SOCKSTAT, type PseudoResponse } from '../abi/index.js';
 import type { Description } from '../object.js';
 import { PseudoObject, rpc, type Call } from '../pseudo.js';
@@ -9,12 +9,16 @@ import type { Ret, Thread } from '../thread.js';
 import type { WaitQueue } from '../wait.js';
 import { installNew } from './fd.js';
 import { iovViews, type Iov } from './uaccess.js';
+import { dropFds, type FdCarry } from '../unixsock.js';
 
 /** An rpc that, on EAGAIN from the daemon and a blocking fd, waits for the socket's EVENT and asks again. */
-function waiting(t: Thread, obj: PseudoObject, d: Description, write: boolean, call: Call, onAnswer: (r: PseudoResponse) => Ret): Ret {
+function waiting(t: Thread, obj: PseudoObject, d: Description, write: boolean, call: Call, onAnswer: (r: PseudoResponse, fds: FdCarry[]) => Ret): Ret {
   const q: WaitQueue = write ? obj.writeQueue : obj.readQueue;
-  const go = (): Ret => rpc(t, obj, call, onAnswer, (e) => {
+  let c = call;
+  const go = (): Ret => rpc(t, obj, c, onAnswer, (e) => {
     if (e !== E.AGAIN || d.nonblock) return e;
+    // Descriptors went with the first request (the daemon has them); a retry sends the data alone.
+    if (c.fds?.length) c = { ...c, fds: [], arg2: 0n };
     // An EVENT that came with or right after the EAGAIN has already been applied: ask again at once.
     if (obj.readiness(d, write).ready) return go();
     return t.blockOn([q], undefined, () => go());
@@ -22,21 +26,22 @@ function waiting(t: Thread, obj: PseudoObject, d: Description, write: boolean, c
   return go();
 }
 
-/** Receives into `iovs`; `done` gets the byte count and roflags. */
-export function pRecv(t: Thread, d: Description, obj: PseudoObject, iovs: Iov[], riflags: number, done: (n: number, roflags: number) => Ret): Ret {
+/** Receives into `iovs`; `done` gets the byte count, roflags and the descriptors that came with the data. */
+export function pRecv(t: Thread, d: Description, obj: PseudoObject, iovs: Iov[], riflags: number, done: (n: number, roflags: number, fds: FdCarry[]) => Ret): Ret {
   const total = iovs.reduce((n, v) => n + v.len, 0);
-  return waiting(t, obj, d, false, { op: OP.SOCK_RECV, arg1: BigInt(total), flags: riflags }, (a) => {
+  return waiting(t, obj, d, false, { op: OP.SOCK_RECV, arg1: BigInt(total), flags: riflags }, (a, fds) => {
     const views = iovViews(t, iovs, MPROT.WRITE);
-    if (typeof views === 'number') return views;
+    if (typeof views === 'number') { dropFds(fds); return views; }
     const data = a.data.subarray(0, total);
     let at = 0;
     for (const v of views) { const n = Math.min(v.length, data.length - at); v.set(data.subarray(at, at + n)); at += n; }
-    return done(data.length, Number(a.value1));
+    return done(data.length, Number(a.value1), fds);
   });
 }
 
-export function pSend(t: Thread, d: Description, obj: PseudoObject, data: Uint8Array, done: (n: number) => Ret): Ret {
-  return waiting(t, obj, d, true, { op: OP.SOCK_SEND, data1: data }, (a) => done(Number(a.value1)));
+/** Sends `data` (and `fds`, consumed either way) to the daemon; `done` gets the count it took. */
+export function pSend(t: Thread, d: Description, obj: PseudoObject, data: Uint8Array, fds: FdCarry[], done: (n: number) => Ret): Ret {
+  return waiting(t, obj, d, true, { op: OP.SOCK_SEND, data1: data, fds, arg2: BigInt(fds.length) }, (a) => done(Number(a.value1)));
 }
 
 export function pSockStat(t: Thread, obj: PseudoObject, buf: number, flags: number): Ret {

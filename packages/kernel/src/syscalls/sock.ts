@@ -1,11 +1,12 @@
 // sock_* system calls on UNIX sockets (unixsock.ts holds the mechanism).
-import { E, MPROT, OP, R, RECV_IN, RECV_OUT, RECV_OUT_PEERNAME, RECV_OUT_SOCKNAME, RIFLAGS, SEND_IN, SOCKSTAT, SSFLAGS, SSTATE } from '../abi/index.js';
+import { E, MPROT, OP, R, ROFLAGS, RECV_IN, RECV_OUT, RECV_OUT_PEERNAME, RECV_OUT_SOCKNAME, RIFLAGS, SEND_IN, SOCKSTAT, SSFLAGS, SSTATE } from '../abi/index.js';
 import { SOCK_MAX_FDS } from '../params.js';
 import { WOULD_BLOCK, type Ret, type Thread } from '../thread.js';
 import { dropFds, isUnixSocket, type FdCarry, type UnixSocket } from '../unixsock.js';
 import { TreeDir } from '../vfs.js';
 import type { Fd } from '../fdtable.js';
-import { isPseudo, type PseudoObject } from '../pseudo.js';
+import { isPseudo, ReverseObject, type PseudoObject } from '../pseudo.js';
+import type { KObject } from '../object.js';
 import { pAccept, pRecv, pSend, pSockStat } from './psock.js';
 import { pSimple } from './pseudofile.js';
 import { checkIovs, gather, readIovs, readStruct, scatter } from './uaccess.js';
@@ -15,6 +16,28 @@ const AF_UNIX = 3;
 function sock(t: Thread, fd: number, rights: bigint): [UnixSocket, boolean] | number {
   const r = t.proc.fds.getObj(fd, rights, isUnixSocket, E.NOTSOCK);
   return typeof r === 'number' ? r : [r[1], r[0].desc.nonblock];
+}
+
+/** What sock_recv and sock_send work on: UNIX sockets, and the reverse ends of pseudo pairs (daemons). */
+type Endpoint = UnixSocket | ReverseObject;
+const isEndpoint = (o: KObject): o is Endpoint => isUnixSocket(o) || o instanceof ReverseObject;
+
+function endpoint(t: Thread, fd: number, rights: bigint): [Endpoint, boolean] | number {
+  const r = t.proc.fds.getObj(fd, rights, isEndpoint, E.NOTSOCK);
+  return typeof r === 'number' ? r : [r[1], r[0].desc.nonblock];
+}
+
+/** Installs received descriptors (up to `cap`); the rest are dropped and reported as FDS_TRUNCATED. */
+function installFds(t: Thread, fds: FdCarry[], cap: number): { nums: number[]; truncated: boolean } {
+  const nums: number[] = [];
+  let truncated = false;
+  for (const f of fds) {
+    if (nums.length >= cap) { truncated = true; f.desc.unref(); continue; }
+    const n = t.proc.fds.install(f.desc, f.base, f.inheriting);
+    f.desc.unref();
+    if (n < 0) truncated = true; else nums.push(n);
+  }
+  return { nums, truncated };
 }
 
 /** The fd as a pseudo socket (served by a daemon) with `rights`, undefined when it is not one. */
@@ -28,7 +51,7 @@ function pseudoSock(t: Thread, fd: number, rights: bigint): [Fd, PseudoObject] |
 export function sock_recv(t: Thread): Ret {
   const ps = pseudoSock(t, t.u32(0), R.FD_READ);
   if (ps !== undefined) return pseudoRecv(t, ps);
-  const s = sock(t, t.u32(0), R.FD_READ);
+  const s = endpoint(t, t.u32(0), R.FD_READ);
   if (typeof s === 'number') return s;
   const [so, nonblock] = s;
   const ri = readStruct(t, t.u32(1), RECV_IN);
@@ -67,13 +90,8 @@ export function sock_recv(t: Thread): Ret {
     for (const g of got) { data.set(g, at); at += g.length; }
     const e = scatter(t, iovs as never, data);
     if (e) { dropFds(fds); return e; }
-    const nums: number[] = [];
-    for (const f of fds) {
-      if (nums.length >= fdsCap) { roflags |= 1; f.desc.unref(); continue; }
-      const n = t.proc.fds.install(f.desc, f.base, f.inheriting);
-      f.desc.unref();
-      if (n < 0) roflags |= 1; else nums.push(n);
-    }
+    const { nums, truncated } = installFds(t, fds, fdsCap);
+    if (truncated) roflags |= ROFLAGS.FDS_TRUNCATED;
     const fdBytes = new Uint8Array(nums.length * 4);
     nums.forEach((n, i) => new DataView(fdBytes.buffer).setUint32(i * 4, n, true));
     t.proc.vm.write(fdsPtr, fdBytes);
@@ -88,7 +106,7 @@ export function sock_recv(t: Thread): Ret {
 export function sock_send(t: Thread): Ret {
   const ps = pseudoSock(t, t.u32(0), R.FD_WRITE);
   if (ps !== undefined) return pseudoSend(t, ps);
-  const s = sock(t, t.u32(0), R.FD_WRITE);
+  const s = endpoint(t, t.u32(0), R.FD_WRITE);
   if (typeof s === 'number') return s;
   const [so, nonblock] = s;
   const si = readStruct(t, t.u32(1), SEND_IN);
@@ -100,16 +118,8 @@ export function sock_send(t: Thread): Ret {
   if (typeof iovs === 'number') return iovs;
   const data = gather(t, iovs);
   if (typeof data === 'number') return data;
-  const nfds = si.getUint32(12, true);
-  if (nfds > SOCK_MAX_FDS) return E.INVAL;
-  const raw = t.proc.vm.read(si.getUint32(8, true), nfds * 4);
-  if (typeof raw === 'number') return raw;
-  const fds: FdCarry[] = [];
-  for (let i = 0; i < nfds; i++) {
-    const f = t.proc.fds.get(new DataView(raw.buffer).getUint32(i * 4, true), 0n);
-    if (typeof f === 'number') { dropFds(fds); return f; }
-    fds.push({ desc: f.desc.ref(), base: f.base, inheriting: f.inheriting });
-  }
+  const fds = takeFds(t, si.getUint32(8, true), si.getUint32(12, true));
+  if (typeof fds === 'number') return fds;
   let done = 0, pending = fds;
   return t.tryOrBlock(() => {
     const n = so.send(data.subarray(done), pending);
@@ -197,9 +207,16 @@ function pseudoRecv(t: Thread, ps: [Fd, PseudoObject] | number): Ret {
   if ((flags & ~(RIFLAGS.PEEK | RIFLAGS.WAITALL)) !== 0) return E.INVAL;
   const iovs = readIovs(t, ri.getUint32(0, true), ri.getUint32(4, true));
   if (typeof iovs === 'number') return iovs;
-  return pRecv(t, ps[0].desc, ps[1], iovs, flags, (n, roflags) => {
+  const fdsPtr = ri.getUint32(8, true), fdsCap = ri.getUint32(12, true);
+  if (typeof t.proc.vm.resolve(fdsPtr, fdsCap * 4, MPROT.WRITE) === 'number') return E.FAULT;
+  return pRecv(t, ps[0].desc, ps[1], iovs, flags, (n, roflags, fds) => {
+    const { nums, truncated } = installFds(t, fds, fdsCap);
+    const fdBytes = new Uint8Array(nums.length * 4);
+    nums.forEach((x, i) => new DataView(fdBytes.buffer).setUint32(i * 4, x, true));
+    t.proc.vm.write(fdsPtr, fdBytes);
     const out = new DataView(new ArrayBuffer(RECV_OUT.size));
-    out.setUint32(0, n, true); out.setUint16(48, roflags, true);
+    out.setUint32(0, n, true); out.setUint32(4, nums.length, true);
+    out.setUint16(48, roflags | (truncated ? ROFLAGS.FDS_TRUNCATED : 0), true);
     return t.proc.vm.write(outPtr, new Uint8Array(out.buffer));
   });
 }
@@ -211,14 +228,29 @@ function pseudoSend(t: Thread, ps: [Fd, PseudoObject] | number): Ret {
   const outPtr = t.u32(2);
   if (typeof t.proc.vm.resolve(outPtr, 4, MPROT.WRITE) === 'number') return E.FAULT;
   if (si.getUint16(16, true) !== 0) return E.INVAL;
-  if (si.getUint32(12, true) !== 0) return E.NOTSUP; // descriptors do not travel through pseudo sockets
   const iovs = readIovs(t, si.getUint32(0, true), si.getUint32(4, true));
   if (typeof iovs === 'number') return iovs;
   const data = gather(t, iovs);
   if (typeof data === 'number') return data;
-  return pSend(t, ps[0].desc, ps[1], data, (n) => {
+  const fds = takeFds(t, si.getUint32(8, true), si.getUint32(12, true));
+  if (typeof fds === 'number') return fds;
+  return pSend(t, ps[0].desc, ps[1], data, fds, (n) => {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, n, true);
     return t.proc.vm.write(outPtr, b);
   });
+}
+
+/** Reads the fd list of a send and takes a reference on each (EBADF for one not open, EINVAL for too many). */
+function takeFds(t: Thread, ptr: number, n: number): FdCarry[] | number {
+  if (n > SOCK_MAX_FDS) return E.INVAL;
+  const raw = t.proc.vm.read(ptr, n * 4);
+  if (typeof raw === 'number') return raw;
+  const fds: FdCarry[] = [];
+  for (let i = 0; i < n; i++) {
+    const f = t.proc.fds.get(new DataView(raw.buffer).getUint32(i * 4, true), 0n);
+    if (typeof f === 'number') { dropFds(fds); return f; }
+    fds.push({ desc: f.desc.ref(), base: f.base, inheriting: f.inheriting });
+  }
+  return fds;
 }
