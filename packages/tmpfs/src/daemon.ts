@@ -5,7 +5,8 @@
 // that worker's event loop wakes up for some other reason. Under two CPU hogs tmpfs_test stalled in 2 of 15
 // runs with waitAsync-based waits (not even a waitAsync timeout fired) and still stalled with an empty 5 ms
 // interval holding the worker's loop awake; it did not stall with a 1 s interval that wrote to stderr (a
-// message to the main thread), nor with blocking waits. The cause is not known yet. Handle 0 is the root directory (the pseudo end the factory made); OPEN makes new handles, each
+// message to the main thread), nor with blocking waits; a message from the kernel to the waiting worker
+// after each answer did not cure it either. The cause is not known yet. Handle 0 is the root directory (the pseudo end the factory made); OPEN makes new handles, each
 // holding a reference on its inode until the kernel sends CLOSE.
 import {
   DIRENT, E, FILESTAT, OP, PSEUDO_MAX_DATA, PWRITE_APPEND, SYS, decodeRequests, encodeResponse,
