@@ -58,6 +58,7 @@ export class Kernel {
   private spinUs: number = P.KSPIN_MAX_US;
   private drainQueued = false;
   private closed = false;
+  private readonly sweeper: NodeJS.Timeout;
   readonly ncpus = availableParallelism();
 
   constructor(opts: KernelOptions = {}) {
@@ -67,6 +68,8 @@ export class Kernel {
     setWasiRunner(runner ? new TextDecoder().decode(runner) : undefined);
     this.serial = opts.serial;
     this.sched = new Scheduler(this.timers, () => this.queueDrain());
+    this.sweeper = setInterval(() => this.sweep(), P.SWEEP_MS);
+    this.sweeper.unref();
     this.pool = new Piscina({
       filename: new URL('./runtime/worker.js', import.meta.url).href,
       minThreads: opts.minWorkers ?? P.POOL_MIN_WORKERS,
@@ -197,6 +200,17 @@ export class Kernel {
 
   // ---- the service loop ------------------------------------------------------------------------------
 
+  /**
+   * Serves requests whose doorbell was lost. On Node.js 20 a notify does not always resolve a pending
+   * Atomics.waitAsync (reproduced without Cosix), so every SWEEP_MS the kernel looks at each live thread's
+   * STATE: a request waiting there is served now. This bounds the cost of a lost doorbell to one period.
+   */
+  private sweep(): void {
+    for (const p of this.procs) for (const t of p.threads.values()) {
+      if (!t.inSyscall && !t.dead && Atomics.load(t.i32, t.base + CB.STATE) === STATE.REQUEST) this.poke(t);
+    }
+  }
+
   private arm(t: Thread): void {
     if (t.armed || t.dead || this.closed) return;
     const r = Atomics.waitAsync(t.i32, t.base + CB.DOORBELL, 0);
@@ -293,6 +307,7 @@ export class Kernel {
     for (const p of [...this.procs]) this.terminate(p, { code: 0, signal: SIG.KILL });
     for (const n of this.nics) n.close();
     this.closed = true;
+    clearInterval(this.sweeper);
     await Promise.allSettled([...this.tasks]);
     this.timers.close();
     await this.pool.destroy();

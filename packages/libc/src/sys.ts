@@ -10,6 +10,7 @@ export class ThreadGone extends Error {
 }
 
 const SPIN_MIN = 64, SPIN_MAX = 1 << 16;
+const ASYNC_RECHECK_MS = 20; // an async wait re-reads STATE at least this often (see callAsync)
 
 export class Sys {
   readonly i32: Int32Array;
@@ -85,8 +86,11 @@ export class Sys {
       const m = this.i32, s = this.b + CB.STATE;
       // Spin first, as the blocking path does: an answer that comes within the spin costs no event-loop turn.
       for (let i = 0; i < this.spin; i++) if (Atomics.load(m, s) !== STATE.REQUEST) return this.finish();
+      // On Node.js 20 a notify can fail to resolve a pending waitAsync (reproduced without Cosix: a worker and
+      // the main thread answering each other with waitAsync; some wake-ups came only at the timeout). The
+      // timeout bounds such a loss; the runtime keeps this worker's event loop alive so the timeout can fire.
       while (Atomics.load(m, s) === STATE.REQUEST) {
-        const w = Atomics.waitAsync(m, s, STATE.REQUEST);
+        const w = Atomics.waitAsync(m, s, STATE.REQUEST, ASYNC_RECHECK_MS);
         if (w.async) await w.value;
       }
       return this.finish();

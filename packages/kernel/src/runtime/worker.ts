@@ -100,6 +100,9 @@ export default async function runThread(task: ThreadTask): Promise<TaskResult> {
     task.memory, buffer, task.cb, task.auxv, task.tid, task.kind, task.entry, task.arg, task.name,
     segmentList(ctx, realm, task.segments), pullFrom(task.port, ctx, realm),
     task.module ? rehome(task.module, realm.Module) : undefined);
+  // A pending Atomics.waitAsync holds no handle on the worker's event loop: keep the loop alive while the
+  // thread runs, so that async programs' waits (and their timeouts) are served.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   try {
     compiled(task).runInContext(ctx);
     const image = (ctx as Record<string, unknown>).__cosix_image as { start?: (b: unknown) => unknown } | undefined;
@@ -110,6 +113,7 @@ export default async function runThread(task: ThreadTask): Promise<TaskResult> {
     if (e && typeof e === 'object' && (e as { cosixExit?: boolean }).cosixExit === true) return { reason: 'dead' };
     return { reason: 'error', message: describe(e) };
   } finally {
+    clearInterval(keepAlive);
     task.port?.close();
   }
 }
