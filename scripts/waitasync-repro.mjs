@@ -29,3 +29,4 @@ while (!done) {
   if (r.async) await r.value;
   if (Atomics.load(i32, 0) === 1) { Atomics.store(i32, 0, 2); Atomics.notify(i32, 0, 1); }
 }
+process.exit(0);

@@ -3,7 +3,7 @@
 import { CLOCK, type ArgValue, type Os } from '@cosix/libc';
 import { Tmpfs, TmpfsServer, serve } from '@cosix/tmpfs';
 
-export function main(os: Os, args: ArgValue): number {
+export async function main(os: Os, args: ArgValue): Promise<number> {
   const a = args as { reverse: { fd: number }; dev?: number; limit?: number };
   const fs = new Tmpfs({ dev: BigInt(a.dev ?? 3), limit: a.limit, now: () => os.clock(CLOCK.REALTIME) });
   return serve(os, a.reverse.fd, new TmpfsServer(fs));

@@ -14,6 +14,7 @@ export interface Boot {
   segments: readonly { start: number; len: number; offset: number; sab: SharedArrayBuffer }[];
   pull: () => unknown;
   module?: unknown;   // a WebAssembly program to run with the WASI personality
+  waitAsync?: (i32: Int32Array, index: number, value: number, timeout: number) => unknown; // the runtime's
 }
 
 export type Main = (os: Os, args: ArgValue) => number | void | Promise<number | void>;
@@ -54,6 +55,7 @@ async function run(boot: Boot, prog: Program): Promise<void> {
   const mem = new Memory(boot.buffer, boot.segments, boot.pull);
   const [cbBuf, cbOff] = mem.locate(boot.cb); // in the core, or in a kernel segment (WebAssembly programs)
   const sys = new Sys(cbBuf, cbOff);
+  sys.hostWait = boot.waitAsync;
   if (boot.module) return runWasm(sys, mem, boot);
   if (boot.kind === 'main') {
     const os = setup(sys, mem, Heap.createGlobals(sys, mem));

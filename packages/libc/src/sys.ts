@@ -20,6 +20,9 @@ export class Sys {
   private asyncTail: Promise<unknown> = Promise.resolve();
   errno = 0;
 
+  /** The runtime's waitAsync (boot.waitAsync), used by callAsync when present. */
+  hostWait: ((i32: Int32Array, index: number, value: number, timeout: number) => unknown) | undefined;
+
   constructor(buffer: SharedArrayBuffer, cb: number) {
     this.i32 = new Int32Array(buffer);
     this.b = cb >> 2;
@@ -86,10 +89,12 @@ export class Sys {
       const m = this.i32, s = this.b + CB.STATE;
       // Spin first, as the blocking path does: an answer that comes within the spin costs no event-loop turn.
       for (let i = 0; i < this.spin; i++) if (Atomics.load(m, s) !== STATE.REQUEST) return this.finish();
-      // On Node.js 20 a notify can fail to resolve a pending waitAsync (reproduced without Cosix: a worker and
-      // the main thread answering each other with waitAsync; some wake-ups came only at the timeout). The
-      // timeout bounds such a loss; the runtime keeps this worker's event loop alive so the timeout can fire.
+      // The wait is the runtime's (boot.waitAsync, made in the worker's own realm): a waitAsync created inside
+      // the program's vm context was seen never to resolve, not even at its timeout, in async daemons under
+      // load. And on Node.js 20 a notify can fail to resolve a waitAsync at all (scripts/waitasync-repro.mjs),
+      // so the timeout bounds such a loss; the runtime keeps the worker's event loop alive for it.
       while (Atomics.load(m, s) === STATE.REQUEST) {
+        if (this.hostWait) { await this.hostWait(m, s, STATE.REQUEST, ASYNC_RECHECK_MS); continue; }
         const w = Atomics.waitAsync(m, s, STATE.REQUEST, ASYNC_RECHECK_MS);
         if (w.async) await w.value;
       }

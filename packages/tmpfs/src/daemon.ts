@@ -1,12 +1,7 @@
 // The tmpfs daemon: serves a Tmpfs through the reverse end of a pseudo pair (abi/pseudo.ts has the
-// protocol). It is an ordinary userland process: it reads batches of requests, answers each from the
-// filesystem, and writes the answers back. It waits with blocking syscalls: its thread has nothing else to
-// do, and on Node.js 20 the resolution of an Atomics.waitAsync in a worker is not always delivered until
-// that worker's event loop wakes up for some other reason. Under two CPU hogs tmpfs_test stalled in 2 of 15
-// runs with waitAsync-based waits (not even a waitAsync timeout fired) and still stalled with an empty 5 ms
-// interval holding the worker's loop awake; it did not stall with a 1 s interval that wrote to stderr (a
-// message to the main thread), nor with blocking waits; a message from the kernel to the waiting worker
-// after each answer did not cure it either. The cause is not known yet. Handle 0 is the root directory (the pseudo end the factory made); OPEN makes new handles, each
+// protocol). It is an ordinary userland process: it reads batches of requests with libc's async syscalls
+// (so its event loop stays free while it waits), answers each from the filesystem, and writes the answers
+// back. Handle 0 is the root directory (the pseudo end the factory made); OPEN makes new handles, each
 // holding a reference on its inode until the kernel sends CLOSE.
 import {
   DIRENT, E, FILESTAT, OP, PSEUDO_MAX_DATA, PWRITE_APPEND, SYS, decodeRequests, encodeResponse,
@@ -115,30 +110,30 @@ export function encodeDirents(ents: Dirent[], max: number): Uint8Array {
 }
 
 /** Serves requests from reverse fd `rev` until the process ends. */
-export function serve(os: Os, rev: number, server: TmpfsServer): never {
+export async function serve(os: Os, rev: number, server: TmpfsServer): Promise<never> {
   const cap = PSEUDO_MAX_DATA + 64 * 1024;
   const inBuf = os.heap.malloc(cap), outBuf = os.heap.malloc(cap), iov = os.heap.malloc(8);
   const dv = os.mem.dv;
   os.sys.setSpinFloor(1 << 16); // requests come in bursts: keep watching for the next one a little while
   for (;;) {
     dv.setUint32(iov, inBuf, true); dv.setUint32(iov + 4, cap, true);
-    os.check(os.sys.call(SYS.fd_read, rev, iov, 1), 'fd_read(reverse)');
+    os.check(await os.sys.callAsync(SYS.fd_read, rev, iov, 1), 'fd_read(reverse)');
     const reqs = decodeRequests(os.mem.u8.slice(inBuf, inBuf + os.sys.r(0)));
     let used = 0;
-    const flush = () => {
+    const flush = async () => {
       if (!used) return;
       dv.setUint32(iov, outBuf, true); dv.setUint32(iov + 4, used, true);
-      os.check(os.sys.call(SYS.fd_write, rev, iov, 1), 'fd_write(reverse)');
+      os.check(await os.sys.callAsync(SYS.fd_write, rev, iov, 1), 'fd_write(reverse)');
       used = 0;
     };
     for (const q of reqs) {
       const r = server.handle(q);
       if (!r) continue;
       const b = encodeResponse(r);
-      if (used + b.length > cap) flush();
+      if (used + b.length > cap) await flush();
       os.mem.u8.set(b, outBuf + used);
       used += b.length;
     }
-    flush();
+    await flush();
   }
 }

@@ -62,10 +62,21 @@ Object.defineProperty(Function.prototype, 'constructor', {
 
 // Built inside the context, so the record and its functions belong to the context's realm. `pull` wraps a
 // host function in a context closure: userland can call it but never reach the host function object.
-const makeBoot = `(function (memory, buffer, cb, auxv, tid, kind, entry, arg, name, segments, hostPull, module) {
+const makeBoot = `(function (memory, buffer, cb, auxv, tid, kind, entry, arg, name, segments, hostPull, module, hostWait) {
   const pull = () => hostPull();
-  return Object.freeze({ memory, buffer, cb, auxv, tid, kind, entry, arg, name, segments, pull, module });
+  const waitAsync = (i32, index, value, timeout) => hostWait(i32.buffer, i32.byteOffset + 4 * index, value, timeout);
+  return Object.freeze({ memory, buffer, cb, auxv, tid, kind, entry, arg, name, segments, pull, module, waitAsync });
 })`;
+
+/**
+ * Atomics.waitAsync done in the worker's own realm for the context: a waitAsync created inside a vm context
+ * was seen never to resolve (not even at its timeout) in async daemons under load. Resolves to the usual
+ * 'ok' | 'not-equal' | 'timed-out' string; takes only a buffer, a byte offset and numbers.
+ */
+function hostWaitAsync(buf: SharedArrayBuffer, byteOffset: number, value: number, timeout: number): Promise<string> | string {
+  const r = Atomics.waitAsync(new Int32Array(buf, byteOffset, 1), 0, value, timeout);
+  return r.async ? r.value : r.value;
+}
 
 type Realm = { SAB: object; Mem: object; Module: object; Arr: object; Obj: object };
 
@@ -99,7 +110,7 @@ export default async function runThread(task: ThreadTask): Promise<TaskResult> {
   const boot = vm.runInContext(makeBoot, ctx)(
     task.memory, buffer, task.cb, task.auxv, task.tid, task.kind, task.entry, task.arg, task.name,
     segmentList(ctx, realm, task.segments), pullFrom(task.port, ctx, realm),
-    task.module ? rehome(task.module, realm.Module) : undefined);
+    task.module ? rehome(task.module, realm.Module) : undefined, hostWaitAsync);
   // A pending Atomics.waitAsync holds no handle on the worker's event loop: keep the loop alive while the
   // thread runs, so that async programs' waits (and their timeouts) are served.
   const keepAlive = setInterval(() => {}, 1 << 30);
