@@ -7,7 +7,7 @@ import {
 } from '@cosix/libc';
 import { Checker } from './lib/check.js';
 
-interface Sock { buf: Uint8Array; shut: boolean; fds: number[] }
+interface Sock { buf: Uint8Array; shut: boolean; fds: number[]; connecting?: boolean }
 
 /** Answers one request; `fds` are the descriptors that came with it; an answer may carry some back. */
 function serve(socks: Map<bigint, Sock>, q: PseudoRequest, fds: number[], out: [PseudoResponse, number[]][]): void {
@@ -37,6 +37,13 @@ function serve(socks: Map<bigint, Sock>, q: PseudoRequest, fds: number[], out: [
       return event(q.handle, s);
     }
     case OP.SOCK_SHUTDOWN: { s.shut = true; push(ok()); return event(q.handle, s); }
+    case OP.SOCK_BIND: case OP.SOCK_LISTEN: return push(ok());
+    case OP.SOCK_CONNECT: {
+      // A connect takes a while: the first try says EAGAIN, then an EVENT makes the kernel ask again.
+      if (utf8Decode(q.data1) !== 'peer:80') return fail(E.CONNREFUSED);
+      if (!s.connecting) { s.connecting = true; fail(E.AGAIN); return event(q.handle, s); }
+      return push(ok());
+    }
     case OP.SOCK_STAT_GET: return push(ok({ data: new Uint8Array(SOCKSTAT.size) }));
     case OP.SOCK_ACCEPT: {
       if (socks.has(5n)) return fail(E.AGAIN);
@@ -107,8 +114,17 @@ export function main(os: Os, args: ArgValue): number {
   c.eq(os.read(s, 10).length, 0, 'EOF after shutdown');
   ev = os.poll([{ type: EVENTTYPE.FD_READ, fd: s }]);
   c.ok((ev[0].flags & EVENTRWFLAGS.HANGUP) !== 0, 'poll reports the hangup');
+  // Names are the daemon's business: bind, listen, and a connect that completes after an EAGAIN and an EVENT.
+  const name = (call: number, fd: number, text: string) => {
+    const p = os.stage(64); for (let i = 0; i < text.length; i++) os.mem.u8[p + i] = text.charCodeAt(i);
+    return os.sys.call(call, fd, 0, p, text.length);
+  };
+  c.eq(name(SYS.sock_bind, conn, '0.0.0.0:26'), 0, 'bind passes the name to the daemon');
+  c.eq(os.sys.call(SYS.sock_listen, conn, 8), 0, 'listen');
+  c.eq(name(SYS.sock_connect, conn, 'peer:80'), 0, 'a connect that takes a while completes');
+  c.eq(name(SYS.sock_connect, conn, 'nobody:1'), E.CONNREFUSED, 'a refused connect');
   try { os.write(conn, 'die'); } catch { /* the daemon leaves without answering */ }
   d.join();
-  c.errno(E.IO, 'calls after the daemon left', () => os.read(conn, 10));
+  c.errno(E.CONNRESET, 'socket calls after the daemon left: the connection is reset', () => os.read(conn, 10));
   return c.done();
 }

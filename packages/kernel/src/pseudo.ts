@@ -199,7 +199,8 @@ export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: Pseu
     if (answer === undefined) return WOULD_BLOCK;
     if (typeof answer === 'number' || answer.errno) {
       dropFds(got);
-      if (typeof answer === 'number') return answer;
+      // The daemon went away (or never answered): for a socket that is a reset connection.
+      if (typeof answer === 'number') return answer === E.IO && obj.isSocket ? E.CONNRESET : answer;
       return onError ? onError(answer.errno) : answer.errno;
     }
     return onAnswer(answer, got);

@@ -43,6 +43,9 @@ export const OP = {
   SOCK_SHUTDOWN: 21, // arg1 sdflags
   SOCK_STAT_GET: 22, // flags ssflags -> data sockstat (48 bytes)
   SOCK_ACCEPT: 23,   // -> value1 new handle, value2 its filetype, data sockstat. EAGAIN: none pending
+  SOCK_BIND: 24,     // data1 the name (the path argument of sock_bind, as bytes)
+  SOCK_CONNECT: 25,  // data1 the name. EAGAIN: connecting (an EVENT writable follows; the kernel asks again)
+  SOCK_LISTEN: 26,   // arg1 backlog
   EVENT: 100,     // unsolicited (id 0): value1 handle; flags EVENT_* (its state now); value2 bytes readable
 } as const;
 

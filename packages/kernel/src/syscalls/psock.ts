@@ -58,3 +58,8 @@ export function pAccept(t: Thread, d: Description, obj: PseudoObject, rights: Ri
     return 0;
   });
 }
+
+/** sock_bind / sock_connect / sock_listen on a pseudo socket: the name (or backlog) goes to the daemon. */
+export function pSockName(t: Thread, d: Description, obj: PseudoObject, op: number, name: Uint8Array): Ret {
+  return waiting(t, obj, d, true, { op, data1: name }, () => 0);
+}

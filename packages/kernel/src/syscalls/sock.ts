@@ -7,7 +7,7 @@ import { TreeDir } from '../vfs.js';
 import type { Fd } from '../fdtable.js';
 import { isPseudo, ReverseObject, type PseudoObject } from '../pseudo.js';
 import type { KObject } from '../object.js';
-import { pAccept, pRecv, pSend, pSockStat } from './psock.js';
+import { pAccept, pRecv, pSend, pSockName, pSockStat } from './psock.js';
 import { pSimple } from './pseudofile.js';
 import { checkIovs, gather, readIovs, readStruct, scatter } from './uaccess.js';
 
@@ -167,6 +167,8 @@ export function sock_stat_get(t: Thread): Ret {
 }
 
 export function sock_listen(t: Thread): Ret {
+  const ps = pseudoSock(t, t.u32(0), R.SOCK_LISTEN);
+  if (ps !== undefined) return typeof ps === 'number' ? ps : pSimple(t, ps[1], OP.SOCK_LISTEN, BigInt(t.u32(1)));
   const s = sock(t, t.u32(0), R.SOCK_LISTEN);
   if (typeof s === 'number') return s;
   // Only a socket bound to a name can listen; kernel directories cannot hold socket names.
@@ -183,8 +185,15 @@ export function sock_accept(t: Thread): Ret {
   return typeof s === 'number' ? s : E.INVAL; // not listening: no socket can listen without a name
 }
 
-function nameCall(right: bigint, dirRight: bigint) {
+function nameCall(right: bigint, dirRight: bigint, op: number) {
   return (t: Thread): Ret => {
+    // A pseudo socket's name is the daemon's business (an address for a network daemon): pass the bytes on.
+    const ps = pseudoSock(t, t.u32(0), right);
+    if (ps !== undefined) {
+      if (typeof ps === 'number') return ps;
+      const name = t.proc.vm.read(t.u32(2), t.u32(3));
+      return typeof name === 'number' ? name : pSockName(t, ps[0].desc, ps[1], op, name);
+    }
     const s = sock(t, t.u32(0), right);
     if (typeof s === 'number') return s;
     if (s[0].connected) return E.ISCONN;
@@ -193,8 +202,8 @@ function nameCall(right: bigint, dirRight: bigint) {
   };
 }
 
-export const sock_bind = nameCall(R.SOCK_BIND_SOCKET, R.SOCK_BIND_DIRECTORY);
-export const sock_connect = nameCall(R.SOCK_CONNECT_SOCKET, R.SOCK_CONNECT_DIRECTORY);
+export const sock_bind = nameCall(R.SOCK_BIND_SOCKET, R.SOCK_BIND_DIRECTORY, OP.SOCK_BIND);
+export const sock_connect = nameCall(R.SOCK_CONNECT_SOCKET, R.SOCK_CONNECT_DIRECTORY, OP.SOCK_CONNECT);
 
 /** sock_recv on a pseudo socket: data only (fdslen 0). */
 function pseudoRecv(t: Thread, ps: [Fd, PseudoObject] | number): Ret {
