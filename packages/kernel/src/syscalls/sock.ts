@@ -9,7 +9,7 @@ import { isPseudo, ReverseObject, type PseudoObject } from '../pseudo.js';
 import type { KObject } from '../object.js';
 import { pAccept, pRecv, pSend, pSockName, pSockStat } from './psock.js';
 import { pSimple } from './pseudofile.js';
-import { checkIovs, gather, readIovs, readStruct, scatter } from './uaccess.js';
+import { checkIovs, gather, readIovs, readStruct, scatter, type Iov } from './uaccess.js';
 
 const AF_UNIX = 3;
 
@@ -25,6 +25,19 @@ const isEndpoint = (o: KObject): o is Endpoint => isUnixSocket(o) || o instanceo
 function endpoint(t: Thread, fd: number, rights: bigint): [Endpoint, boolean] | number {
   const r = t.proc.fds.getObj(fd, rights, isEndpoint, E.NOTSOCK);
   return typeof r === 'number' ? r : [r[1], r[0].desc.nonblock];
+}
+
+/** Installs the received descriptors, writes their numbers and recv_out (`family` in both names). */
+function finishRecv(t: Thread, a: { outPtr: number; fdsPtr: number; fdsCap: number }, n: number, fds: FdCarry[], roflags: number, family: number): Ret {
+  const { nums, truncated } = installFds(t, fds, a.fdsCap);
+  const fdBytes = new Uint8Array(nums.length * 4);
+  nums.forEach((x, i) => new DataView(fdBytes.buffer).setUint32(i * 4, x, true));
+  t.proc.vm.write(a.fdsPtr, fdBytes);
+  const out = new DataView(new ArrayBuffer(RECV_OUT.size));
+  out.setUint32(0, n, true); out.setUint32(4, nums.length, true);
+  out.setUint8(RECV_OUT_SOCKNAME, family); out.setUint8(RECV_OUT_PEERNAME, family);
+  out.setUint16(48, roflags | (truncated ? ROFLAGS.FDS_TRUNCATED : 0), true);
+  return t.proc.vm.write(a.outPtr, new Uint8Array(out.buffer));
 }
 
 /** Installs received descriptors (up to `cap`); the rest are dropped and reported as FDS_TRUNCATED. */
@@ -54,16 +67,9 @@ export function sock_recv(t: Thread): Ret {
   const s = endpoint(t, t.u32(0), R.FD_READ);
   if (typeof s === 'number') return s;
   const [so, nonblock] = s;
-  const ri = readStruct(t, t.u32(1), RECV_IN);
-  if (typeof ri === 'number') return ri;
-  const outPtr = t.u32(2);
-  if (typeof t.proc.vm.resolve(outPtr, RECV_OUT.size, MPROT.WRITE) === 'number') return E.FAULT;
-  const flags = ri.getUint16(16, true);
-  if ((flags & ~(RIFLAGS.PEEK | RIFLAGS.WAITALL)) !== 0) return E.INVAL;
-  const iovs = readIovs(t, ri.getUint32(0, true), ri.getUint32(4, true));
-  if (typeof iovs === 'number') return iovs;
-  const fdsPtr = ri.getUint32(8, true), fdsCap = ri.getUint32(12, true);
-  if (typeof t.proc.vm.resolve(fdsPtr, fdsCap * 4, MPROT.WRITE) === 'number') return E.FAULT;
+  const a = recvArgs(t);
+  if (typeof a === 'number') return a;
+  const { iovs, flags, fdsPtr, fdsCap, outPtr } = a;
   const total = checkIovs(t, iovs, MPROT.WRITE);
   if (total < 0) return -total;
   const waitall = (flags & RIFLAGS.WAITALL) !== 0 && so.stream && (flags & RIFLAGS.PEEK) === 0;
@@ -90,16 +96,7 @@ export function sock_recv(t: Thread): Ret {
     for (const g of got) { data.set(g, at); at += g.length; }
     const e = scatter(t, iovs as never, data);
     if (e) { dropFds(fds); return e; }
-    const { nums, truncated } = installFds(t, fds, fdsCap);
-    if (truncated) roflags |= ROFLAGS.FDS_TRUNCATED;
-    const fdBytes = new Uint8Array(nums.length * 4);
-    nums.forEach((n, i) => new DataView(fdBytes.buffer).setUint32(i * 4, n, true));
-    t.proc.vm.write(fdsPtr, fdBytes);
-    const out = new DataView(new ArrayBuffer(RECV_OUT.size));
-    out.setUint32(0, have, true); out.setUint32(4, nums.length, true);
-    out.setUint8(RECV_OUT_SOCKNAME, AF_UNIX); out.setUint8(RECV_OUT_PEERNAME, AF_UNIX);
-    out.setUint16(48, roflags, true);
-    return t.proc.vm.write(outPtr, new Uint8Array(out.buffer));
+    return finishRecv(t, { outPtr, fdsPtr, fdsCap }, have, fds, roflags, AF_UNIX);
   }
 }
 
@@ -109,17 +106,9 @@ export function sock_send(t: Thread): Ret {
   const s = endpoint(t, t.u32(0), R.FD_WRITE);
   if (typeof s === 'number') return s;
   const [so, nonblock] = s;
-  const si = readStruct(t, t.u32(1), SEND_IN);
-  if (typeof si === 'number') return si;
-  const outPtr = t.u32(2);
-  if (typeof t.proc.vm.resolve(outPtr, 4, MPROT.WRITE) === 'number') return E.FAULT;
-  if (si.getUint16(16, true) !== 0) return E.INVAL;
-  const iovs = readIovs(t, si.getUint32(0, true), si.getUint32(4, true));
-  if (typeof iovs === 'number') return iovs;
-  const data = gather(t, iovs);
-  if (typeof data === 'number') return data;
-  const fds = takeFds(t, si.getUint32(8, true), si.getUint32(12, true));
-  if (typeof fds === 'number') return fds;
+  const a = sendArgs(t);
+  if (typeof a === 'number') return a;
+  const { data, fds, outPtr } = a;
   let done = 0, pending = fds;
   return t.tryOrBlock(() => {
     const n = so.send(data.subarray(done), pending);
@@ -208,41 +197,19 @@ export const sock_connect = nameCall(R.SOCK_CONNECT_SOCKET, R.SOCK_CONNECT_DIREC
 /** sock_recv on a pseudo socket: data only (fdslen 0). */
 function pseudoRecv(t: Thread, ps: [Fd, PseudoObject] | number): Ret {
   if (typeof ps === 'number') return ps;
-  const ri = readStruct(t, t.u32(1), RECV_IN);
-  if (typeof ri === 'number') return ri;
-  const outPtr = t.u32(2);
-  if (typeof t.proc.vm.resolve(outPtr, RECV_OUT.size, MPROT.WRITE) === 'number') return E.FAULT;
-  const flags = ri.getUint16(16, true);
-  if ((flags & ~(RIFLAGS.PEEK | RIFLAGS.WAITALL)) !== 0) return E.INVAL;
-  const iovs = readIovs(t, ri.getUint32(0, true), ri.getUint32(4, true));
-  if (typeof iovs === 'number') return iovs;
-  const fdsPtr = ri.getUint32(8, true), fdsCap = ri.getUint32(12, true);
-  if (typeof t.proc.vm.resolve(fdsPtr, fdsCap * 4, MPROT.WRITE) === 'number') return E.FAULT;
+  const a = recvArgs(t);
+  if (typeof a === 'number') return a;
+  const { iovs, flags, fdsPtr, fdsCap, outPtr } = a;
   return pRecv(t, ps[0].desc, ps[1], iovs, flags, (n, roflags, fds) => {
-    const { nums, truncated } = installFds(t, fds, fdsCap);
-    const fdBytes = new Uint8Array(nums.length * 4);
-    nums.forEach((x, i) => new DataView(fdBytes.buffer).setUint32(i * 4, x, true));
-    t.proc.vm.write(fdsPtr, fdBytes);
-    const out = new DataView(new ArrayBuffer(RECV_OUT.size));
-    out.setUint32(0, n, true); out.setUint32(4, nums.length, true);
-    out.setUint16(48, roflags | (truncated ? ROFLAGS.FDS_TRUNCATED : 0), true);
-    return t.proc.vm.write(outPtr, new Uint8Array(out.buffer));
+    return finishRecv(t, { outPtr, fdsPtr, fdsCap }, n, fds, roflags, 0);
   });
 }
 
 function pseudoSend(t: Thread, ps: [Fd, PseudoObject] | number): Ret {
   if (typeof ps === 'number') return ps;
-  const si = readStruct(t, t.u32(1), SEND_IN);
-  if (typeof si === 'number') return si;
-  const outPtr = t.u32(2);
-  if (typeof t.proc.vm.resolve(outPtr, 4, MPROT.WRITE) === 'number') return E.FAULT;
-  if (si.getUint16(16, true) !== 0) return E.INVAL;
-  const iovs = readIovs(t, si.getUint32(0, true), si.getUint32(4, true));
-  if (typeof iovs === 'number') return iovs;
-  const data = gather(t, iovs);
-  if (typeof data === 'number') return data;
-  const fds = takeFds(t, si.getUint32(8, true), si.getUint32(12, true));
-  if (typeof fds === 'number') return fds;
+  const a = sendArgs(t);
+  if (typeof a === 'number') return a;
+  const { data, fds, outPtr } = a;
   return pSend(t, ps[0].desc, ps[1], data, fds, (n) => {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, n, true);
@@ -262,4 +229,35 @@ function takeFds(t: Thread, ptr: number, n: number): FdCarry[] | number {
     fds.push({ desc: f.desc.ref(), base: f.base, inheriting: f.inheriting });
   }
   return fds;
+}
+
+/** Decodes sock_send's send_in and send_out: the bytes (copied), the descriptors (referenced), the out pointer. */
+function sendArgs(t: Thread): { data: Uint8Array; fds: FdCarry[]; outPtr: number } | number {
+  const si = readStruct(t, t.u32(1), SEND_IN);
+  if (typeof si === 'number') return si;
+  const outPtr = t.u32(2);
+  if (typeof t.proc.vm.resolve(outPtr, 4, MPROT.WRITE) === 'number') return E.FAULT;
+  if (si.getUint16(16, true) !== 0) return E.INVAL;
+  const iovs = readIovs(t, si.getUint32(0, true), si.getUint32(4, true));
+  if (typeof iovs === 'number') return iovs;
+  const data = gather(t, iovs);
+  if (typeof data === 'number') return data;
+  const fds = takeFds(t, si.getUint32(8, true), si.getUint32(12, true));
+  if (typeof fds === 'number') return fds;
+  return { data, fds, outPtr };
+}
+
+/** Decodes sock_recv's recv_in and checks recv_out and the fd buffer. */
+function recvArgs(t: Thread): { iovs: Iov[]; flags: number; fdsPtr: number; fdsCap: number; outPtr: number } | number {
+  const ri = readStruct(t, t.u32(1), RECV_IN);
+  if (typeof ri === 'number') return ri;
+  const outPtr = t.u32(2);
+  if (typeof t.proc.vm.resolve(outPtr, RECV_OUT.size, MPROT.WRITE) === 'number') return E.FAULT;
+  const flags = ri.getUint16(16, true);
+  if ((flags & ~(RIFLAGS.PEEK | RIFLAGS.WAITALL)) !== 0) return E.INVAL;
+  const iovs = readIovs(t, ri.getUint32(0, true), ri.getUint32(4, true));
+  if (typeof iovs === 'number') return iovs;
+  const fdsPtr = ri.getUint32(8, true), fdsCap = ri.getUint32(12, true);
+  if (typeof t.proc.vm.resolve(fdsPtr, fdsCap * 4, MPROT.WRITE) === 'number') return E.FAULT;
+  return { iovs, flags, fdsPtr, fdsCap, outPtr };
 }
