@@ -7,7 +7,7 @@ import { PAGE_SIZE } from '../params.js';
 import { ShmObject } from '../shm.js';
 import type { Ret, Thread } from '../thread.js';
 import { TreeFile } from '../vfs.js';
-import { MAPPED, newBacking, type AddressSpace } from '../vm.js';
+import { MAPPED, newBacking, type AddressSpace, type Backing } from '../vm.js';
 
 const pageUp = (n: number) => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
 
@@ -53,16 +53,7 @@ export function mem_map(t: Thread): Ret {
   const obj = f.desc.obj;
   if (isPseudo(obj)) return obj.type === FILETYPE.REGULAR_FILE ? mapPseudo(t, obj, addr, len, prot, shared, fixed, off) : E.NODEV;
   if (!(obj instanceof ShmObject) && !(obj instanceof TreeFile)) return E.NODEV;
-  if (shared && obj instanceof ShmObject) {
-    if (off + BigInt(len) > obj.size()) return E.NXIO;
-    const at = place(vm, addr, len, fixed, false);
-    if (at < 0) return at === -1 ? E.NOMEM : -at;
-    vm.unmap(at, len);
-    vm.addSegment({ start: at, len, backing: obj.backing, offset: Number(off), prot: new Uint8Array(len / PAGE_SIZE).fill(MAPPED | prot), object: obj.ref() });
-    t.kernel.segmentAdded(t.proc);
-    t.setResult(at);
-    return 0;
-  }
+  if (shared && obj instanceof ShmObject) return mapShared(t, { addr, len, prot, fixed, off }, obj.backing, obj.size(), () => obj.ref());
   if (shared) return E.NOTSUP; // read-only kernel files are mapped privately
   // A private mapping is a snapshot: the object's bytes are copied in now (copy-on-write done eagerly).
   const at = place(vm, addr, len, fixed, true);
@@ -125,6 +116,22 @@ export function mem_sync(t: Thread): Ret {
   return step(0);
 }
 
+/**
+ * Maps [off, off+len) of `backing` (an object's shared memory of `size` bytes) into a segment; `hold` takes
+ * the reference the mapping keeps on the object.
+ */
+function mapShared(t: Thread, m: { addr: number; len: number; prot: number; fixed: boolean; off: bigint }, backing: Backing, size: bigint, hold: () => { unref(): void }): Ret {
+  if (m.off + BigInt(m.len) > size) return E.NXIO;
+  const vm = t.proc.vm;
+  const at = place(vm, m.addr, m.len, m.fixed, false);
+  if (at < 0) return at === -1 ? E.NOMEM : -at;
+  vm.unmap(at, m.len);
+  vm.addSegment({ start: at, len: m.len, backing, offset: Number(m.off), prot: new Uint8Array(m.len / PAGE_SIZE).fill(MAPPED | m.prot), object: hold() });
+  t.kernel.segmentAdded(t.proc);
+  t.setResult(at);
+  return 0;
+}
+
 /** mem_map of a daemon's regular file: a private snapshot, or the file's shared cache (filecache.ts). */
 function mapPseudo(t: Thread, file: PseudoObject, addr: number, len: number, prot: number, shared: boolean, fixed: boolean, off: bigint): Ret {
   const vm = t.proc.vm;
@@ -141,16 +148,7 @@ function mapPseudo(t: Thread, file: PseudoObject, addr: number, len: number, pro
   return rpc(t, file, { op: OP.STAT_FGET }, (st) => {
     const ino = new DataView(st.data.buffer, st.data.byteOffset).getBigUint64(8, true);
     const key = t.kernel.fileCaches.key(file.reverse, ino);
-    const mapIt = (c: FileCache): Ret => {
-      if (off + BigInt(len) > BigInt(c.size)) return E.NXIO;
-      const at = place(vm, addr, len, fixed, false);
-      if (at < 0) return at === -1 ? E.NOMEM : -at;
-      vm.unmap(at, len);
-      vm.addSegment({ start: at, len, backing: c.backing, offset: Number(off), prot: new Uint8Array(len / PAGE_SIZE).fill(MAPPED | prot), object: c.ref() });
-      t.kernel.segmentAdded(t.proc);
-      t.setResult(at);
-      return 0;
-    };
+    const mapIt = (c: FileCache): Ret => mapShared(t, { addr, len, prot, fixed, off }, c.backing, BigInt(c.size), () => c.ref());
     const cached = t.kernel.fileCaches.get(key);
     if (cached) return mapIt(cached);
     return pReadAll(t, file, (bytes) => (typeof bytes === 'number' ? bytes : mapIt(t.kernel.fileCaches.get(key) ?? t.kernel.fileCaches.create(key, file, bytes))));
