@@ -2,31 +2,17 @@
 // network namespace this test creates, against our Gateway's DhcpServer and netstack's DhcpClient, through a
 // TapBridge on the simulated Switch. Wall-clock time (RealTimeScheduler).
 import { expect } from 'chai';
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Port, RealTimeScheduler, Switch, TapBridge } from '@cosix/hw';
+import { Port, RealTimeScheduler, Switch, TapBridge, openTapNetns, tapUnavailable } from '@cosix/hw';
 import { DhcpClient, formatIpv4, ipv4 } from '@cosix/netstack';
 import { Gateway, StackNode } from '@cosix/gateway';
 
 const run = promisify(execFile);
-
-function unavailable(): string | null {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'needs root for /dev/net/tun and ip netns';
-  if (!existsSync('/dev/net/tun')) return '/dev/net/tun is missing';
-  for (const [tool, pkg] of [['socat', 'socat'], ['ip', 'iproute2'], ['ping', 'iputils-ping'], ['udhcpc', 'udhcpc'], ['udhcpd', 'udhcpd']]) {
-    try {
-      execFileSync('which', [tool!], { stdio: 'ignore' });
-    } catch {
-      return `${tool} is not installed (apt-get install -y ${pkg})`;
-    }
-  }
-  return null;
-}
 
 /** Output of a process, and its exit code, once it exits. */
 function finished(p: ChildProcess): Promise<{ code: number | null; out: string }> {
@@ -50,18 +36,15 @@ describe('DHCP interop with Linux over a TAP (busybox udhcpc/udhcpd <-> our serv
   let client: StackNode | null = null;
 
   before(async function () {
-    const why = unavailable();
+    const why = tapUnavailable([['udhcpc', 'udhcpc'], ['udhcpd', 'udhcpd']]);
     if (why !== null) {
       console.log(`      skipped: ${why}`);
       this.skip();
     }
-    try {
-      await run('ip', ['netns', 'add', ns]);
-      nsCreated = true;
-      await run('ip', ['-n', ns, 'tuntap', 'add', 'dev', 'cxprobe', 'mode', 'tap']);
-      await run('ip', ['-n', ns, 'link', 'del', 'cxprobe']);
-    } catch (err) {
-      console.log(`      skipped: cannot create a network namespace with a TAP device: ${(err as Error).message.trim()}`);
+    const probe = await openTapNetns(ns);
+    nsCreated = probe.created;
+    if (probe.why !== null) {
+      console.log(`      skipped: ${probe.why}`);
       this.skip();
     }
     dir = mkdtempSync(join(tmpdir(), 'cosix-dhcp-'));

@@ -5,12 +5,11 @@
 // does not work on this machine, so the faults are ours, applied in both directions.
 // Everything runs on the wall clock (RealTimeScheduler); the node services its interface from that clock.
 import { expect } from 'chai';
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { Link, type LinkDirStats, Port, RealTimeScheduler, Switch, TapBridge } from '@cosix/hw';
+import { Link, type LinkDirStats, Port, RealTimeScheduler, Switch, TapBridge, openTapNetns, tapUnavailable } from '@cosix/hw';
 import { TcpSocket, TcpState as State, UdpSocket, formatIpv4, ipv4 } from '@cosix/netstack';
 import { StackNode } from '@cosix/gateway';
 
@@ -46,20 +45,6 @@ if (mode === 'sink') {
 }`;
 
 interface Helper { proc: ChildProcess; lines: AsyncIterator<Record<string, unknown>> }
-
-function unavailable(): string | null {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'needs root for /dev/net/tun and ip netns';
-  if (!existsSync('/dev/net/tun')) return '/dev/net/tun is missing';
-  for (const tool of ['socat', 'ip', 'ping']) {
-    try {
-      execFileSync('which', [tool], { stdio: 'ignore' });
-    } catch {
-      return `${tool} is not installed (apt-get install -y socat iproute2 iputils-ping)`;
-    }
-  }
-  return null;
-}
 
 /** The JSON lines a helper prints, one at a time. */
 async function* jsonLines(proc: ChildProcess): AsyncGenerator<Record<string, unknown>> {
@@ -134,18 +119,15 @@ describe('TCP/IP interop with Linux over a TAP (netstack <-> hw Link/Switch/TapB
   }
 
   before(async function () {
-    const why = unavailable();
+    const why = tapUnavailable();
     if (why !== null) {
       console.log(`      skipped: ${why}`);
       this.skip();
     }
-    try {
-      await run('ip', ['netns', 'add', ns]);
-      nsCreated = true;
-      await run('ip', ['-n', ns, 'tuntap', 'add', 'dev', 'cxprobe', 'mode', 'tap']);
-      await run('ip', ['-n', ns, 'link', 'del', 'cxprobe']);
-    } catch (err) {
-      console.log(`      skipped: cannot create a network namespace with a TAP device: ${(err as Error).message.trim()}`);
+    const probe = await openTapNetns(ns);
+    nsCreated = probe.created;
+    if (probe.why !== null) {
+      console.log(`      skipped: ${probe.why}`);
       this.skip();
     }
     sched = new RealTimeScheduler();

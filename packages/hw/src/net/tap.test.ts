@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { TapBridge } from './tap.js';
+import { TapBridge, openTapNetns, tapUnavailable } from './tap.js';
 import { Nic, NicIcr } from './nic.js';
 import { NicDriver } from './nicdriver.js';
 import { Switch } from './switch.js';
@@ -51,21 +51,6 @@ function responder(nic: Nic, drv: NicDriver): number[] {
   return answered;
 }
 
-/** Why this machine cannot run the test, or null if it can. */
-function unavailable(): string | null {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'needs root for /dev/net/tun and ip netns';
-  if (!existsSync('/dev/net/tun')) return '/dev/net/tun is missing';
-  for (const tool of ['socat', 'ip', 'ping']) {
-    try {
-      execFileSync('which', [tool], { stdio: 'ignore' });
-    } catch {
-      return `${tool} is not installed (apt-get install -y socat iproute2 iputils-ping)`;
-    }
-  }
-  return null;
-}
-
 describe('hw/net TapBridge (Linux TAP in a private network namespace)', function () {
   this.timeout(20_000);
   const suffix = randomBytes(3).toString('hex');
@@ -79,24 +64,15 @@ describe('hw/net TapBridge (Linux TAP in a private network namespace)', function
   let answered: number[];
 
   before(async function () {
-    const why = unavailable();
+    const why = tapUnavailable();
     if (why !== null) {
       console.log(`      skipped: ${why}`);
       this.skip();
     }
-    try {
-      await run('ip', ['netns', 'add', ns]);
-      nsCreated = true;
-    } catch (err) {
-      console.log(`      skipped: cannot create a network namespace: ${(err as Error).message.trim()}`);
-      this.skip();
-    }
-    try {
-      // Can this machine make TAP devices at all? (Past this probe, a TapBridge failure is a bug.)
-      await run('ip', ['-n', ns, 'tuntap', 'add', 'dev', 'cxprobe', 'mode', 'tap']);
-      await run('ip', ['-n', ns, 'link', 'del', 'cxprobe']);
-    } catch (err) {
-      console.log(`      skipped: cannot create a TAP device: ${(err as Error).message.trim()}`);
+    const probe = await openTapNetns(ns);
+    nsCreated = probe.created;
+    if (probe.why !== null) {
+      console.log(`      skipped: ${probe.why}`);
       this.skip();
     }
     sched = new RealTimeScheduler();

@@ -21,7 +21,7 @@
 // `ip link set <if> netns <ns>`; the open TAP file descriptor stays attached to the device
 // across the move. The caller then configures it with `ip -n <ns> ...`.
 
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
@@ -197,4 +197,43 @@ function waitReady(socat: ChildProcess, ifname: string, udpPort: number, timeout
       }
     }, 5);
   });
+}
+
+/**
+ * Why this machine cannot bridge to a TAP device in a private network namespace, or null if it can: Linux, root,
+ * /dev/net/tun, and the commands in `tools` (command, Debian package) beside socat, ip and ping.
+ */
+export function tapUnavailable(tools: readonly (readonly [string, string])[] = []): string | null {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (process.getuid?.() !== 0) return 'needs root for /dev/net/tun and ip netns';
+  if (!existsSync('/dev/net/tun')) return '/dev/net/tun is missing';
+  for (const [tool, pkg] of [['socat', 'socat'], ['ip', 'iproute2'], ['ping', 'iputils-ping'], ...tools]) {
+    try {
+      execFileSync('which', [tool!], { stdio: 'ignore' });
+    } catch {
+      return `${tool} is not installed (apt-get install -y ${pkg})`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Creates network namespace `ns` and checks that a TAP device can be made inside it. `created` says whether the
+ * namespace exists (the caller deletes it); `why` says why TAP tests cannot run here, or is null. Past this probe, a
+ * TapBridge failure is a bug, not the machine.
+ */
+export async function openTapNetns(ns: string): Promise<{ created: boolean; why: string | null }> {
+  const run = promisify(execFile);
+  try {
+    await run('ip', ['netns', 'add', ns]);
+  } catch (err) {
+    return { created: false, why: `cannot create a network namespace: ${(err as Error).message.trim()}` };
+  }
+  try {
+    await run('ip', ['-n', ns, 'tuntap', 'add', 'dev', 'cxprobe', 'mode', 'tap']);
+    await run('ip', ['-n', ns, 'link', 'del', 'cxprobe']);
+  } catch (err) {
+    return { created: true, why: `cannot create a TAP device: ${(err as Error).message.trim()}` };
+  }
+  return { created: true, why: null };
 }
