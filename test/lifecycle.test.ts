@@ -2,6 +2,7 @@
 // coming and going, and a procfs-visible return to zero afterwards.
 import { expect } from 'chai';
 import { spawnProgram } from '@cosix/kernel';
+import { CB } from '@cosix/kernel/abi';
 import { TestMachine } from './harness.js';
 
 describe('process life cycle', function () {
@@ -24,6 +25,18 @@ describe('process life cycle', function () {
     expect(s).to.include({ liveProcesses: 0, threads: 0, workersBusy: 0 });
     expect(k.stats.workersTerminated).to.equal(before + 1);
     expect((await m.run('hello', { text: 'after\n' })).output).to.equal('after\n');
+  });
+
+  it('a call that blocks in the kernel is marked PARKED (the thread sleeps instead of spinning) until answered', async function () {
+    const k = m.kernel, before = m.output.length;
+    const p = spawnProgram(k, 'spinner', { sleepMs: 200 }, m.caps());
+    const [t] = [...p.proc.threads.values()];
+    while (!t.waiter) await new Promise((r) => setTimeout(r, 2));
+    expect(Atomics.load(t.i32, t.base + CB.PARKED)).to.equal(1);
+    while (!m.output.slice(before).includes('spinning') || Atomics.load(t.i32, t.base) !== 0) await new Promise((r) => setTimeout(r, 5));
+    expect(Atomics.load(t.i32, t.base + CB.PARKED)).to.equal(0);
+    k.terminate(p.proc, { code: 0, signal: 10 });
+    await p.done;
   });
 
   it('waves of threads and forked children leave nothing behind', async function () {

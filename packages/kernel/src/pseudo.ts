@@ -5,7 +5,7 @@
 // each has a deadline, and a daemon that exits (its reverse end closes) fails them all with EIO at once and
 // makes its pseudo fds report hangup. Called only on the kernel thread.
 import {
-  E, EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, FILETYPE, OP, decodeResponses, encodeRequest,
+  E, EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, FILETYPE, OP, decodeResponses, encodeRequestHeader,
   type PseudoRequest, type PseudoResponse,
 } from './abi/index.js';
 import type { TimerHandle } from '@cosix/hw';
@@ -13,13 +13,13 @@ import type { Kernel } from './kernel.js';
 import { Description, KObject, type Readiness } from './object.js';
 import { PSEUDO_TIMEOUT_MS } from './params.js';
 import { RIGHTSETS } from './rightsets.js';
-import { WOULD_BLOCK, type Ret, type Thread } from './thread.js';
+import type { Ret, Thread } from './thread.js';
 import { UnixSocket, dropFds, type FdCarry, type RecvResult } from './unixsock.js';
-import { WaitQueue } from './wait.js';
 import { utf8Decode, utf8Encode } from './abi/index.js';
 
 interface Pending { done: (r: PseudoResponse | number, fds: FdCarry[]) => void; timer: TimerHandle; op: number }
-interface Outgoing { bytes: Uint8Array; fds: FdCarry[] }
+/** A queued request: its header and data, copied into the daemon's buffer only when the daemon reads. */
+interface Outgoing { parts: Uint8Array[]; size: number; fds: FdCarry[] }
 
 export class ReverseObject extends KObject {
   readonly type = FILETYPE.SOCKET_DGRAM;
@@ -61,7 +61,8 @@ export class ReverseObject extends KObject {
       if (answer) this.deliver(answer, []);
       return;
     }
-    this.outbox.push({ bytes: encodeRequest(r), fds });
+    const parts = [encodeRequestHeader(r), r.data1, r.data2].filter((p) => p.length > 0);
+    this.outbox.push({ parts, size: parts.reduce((n, p) => n + p.length, 0), fds });
     this.readQueue.wakeAll();
   }
 
@@ -70,14 +71,27 @@ export class ReverseObject extends KObject {
    * request says in arg2 how many are its own, in order).
    */
   recv(max: number): RecvResult | number {
-    if (this.outbox.length === 0) return this.dead ? { data: new Uint8Array(0), fds: [], flags: 0 } : -E.AGAIN;
-    if (this.outbox[0].bytes.length > max) return -E.MSGSIZE;
-    let n = 0, k = 0;
-    while (k < this.outbox.length && n + this.outbox[k].bytes.length <= max) n += this.outbox[k++].bytes.length;
-    const data = new Uint8Array(n), fds: FdCarry[] = [];
+    const k = this.fitting(max);
+    if (k < 0) return k === -1 ? { data: new Uint8Array(0), fds: [], flags: 0 } : k;
+    const taken = this.outbox.splice(0, k), data = new Uint8Array(taken.reduce((n, m) => n + m.size, 0)), fds: FdCarry[] = [];
     let at = 0;
-    for (const m of this.outbox.splice(0, k)) { data.set(m.bytes, at); at += m.bytes.length; fds.push(...m.fds); }
+    for (const m of taken) {
+      for (const p of m.parts) { data.set(p, at); at += p.length; }
+      fds.push(...m.fds);
+    }
     return { data, fds, flags: 0 };
+  }
+
+  /**
+   * How many queued requests fit in `max` bytes; -1 at the end (the daemon is gone), -EAGAIN when there are
+   * none yet, -EMSGSIZE when the first one does not fit.
+   */
+  private fitting(max: number): number {
+    if (this.outbox.length === 0) return this.dead ? -1 : -E.AGAIN;
+    if (this.outbox[0].size > max) return -E.MSGSIZE;
+    let n = 0, k = 0;
+    while (k < this.outbox.length && n + this.outbox[k].size <= max) n += this.outbox[k++].size;
+    return k;
   }
 
   /** sock_send on the reverse end: answers, with descriptors for SOCK_RECV answers (value2: how many each). */
@@ -107,6 +121,25 @@ export class ReverseObject extends KObject {
     return r.data;
   }
 
+  /** fd_read on the reverse end: whole requests copied straight into the daemon's buffers (no descriptors). */
+  override readInto(_d: Description, dst: Uint8Array[]): number {
+    const k = this.fitting(dst.reduce((n, v) => n + v.length, 0));
+    if (k < 0) return k === -1 ? 0 : k;
+    let vi = 0, vat = 0, total = 0;
+    for (const m of this.outbox.splice(0, k)) {
+      dropFds(m.fds);
+      for (const p of m.parts) {
+        for (let at = 0; at < p.length;) {
+          const v = dst[vi], n = Math.min(v.length - vat, p.length - at);
+          v.set(p.subarray(at, at + n), vat);
+          at += n; vat += n; total += n;
+          if (vat === v.length) { vi++; vat = 0; }
+        }
+      }
+    }
+    return total;
+  }
+
   override write(_d: Description, data: Uint8Array): number {
     return this.send(data, []);
   }
@@ -125,7 +158,7 @@ export class ReverseObject extends KObject {
 
   override readiness(_d: Description, write: boolean): Readiness {
     if (write) return { ready: true, nbytes: 1 << 20, hangup: false };
-    return { ready: this.outbox.length > 0, nbytes: this.outbox[0]?.bytes.length ?? 0, hangup: false };
+    return { ready: this.outbox.length > 0, nbytes: this.outbox[0]?.size ?? 0, hangup: false };
   }
 
   protected override destroy(): void {
@@ -186,17 +219,11 @@ export interface Call { op: number; flags?: number; arg1?: bigint; arg2?: bigint
 /**
  * Sends `call` about `obj` and blocks `t` until the answer; `onAnswer` turns a successful answer into the
  * result, `onError` (if given) a daemon's errno (pseudo sockets use it to wait for an EVENT after EAGAIN).
+ * Both run as the answer arrives, while the daemon's write is being served: the answer's data is a view of
+ * the daemon's memory, valid only until they return, so they copy what they keep.
  */
 export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: PseudoResponse, fds: FdCarry[]) => Ret, onError?: (e: number) => Ret): Ret {
-  let answer: PseudoResponse | number | undefined;
-  let got: FdCarry[] = [];
-  const q = new WaitQueue();
-  obj.reverse.request({
-    op: call.op, flags: call.flags ?? 0, handle: obj.handle, arg1: call.arg1 ?? 0n, arg2: call.arg2 ?? 0n,
-    data1: call.data1 ?? new Uint8Array(0), data2: call.data2 ?? new Uint8Array(0),
-  }, (r, fds) => { answer = r; got = fds; q.wakeAll(); }, call.fds);
-  return t.tryOrBlock(() => {
-    if (answer === undefined) return WOULD_BLOCK;
+  const settle = (answer: PseudoResponse | number, got: FdCarry[]): Ret => {
     if (typeof answer === 'number' || answer.errno) {
       dropFds(got);
       // The daemon went away (or never answered): for a socket that is a reset connection.
@@ -204,7 +231,19 @@ export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: Pseu
       return onError ? onError(answer.errno) : answer.errno;
     }
     return onAnswer(answer, got);
-  }, () => [q]);
+  };
+  let early: [PseudoResponse | number, FdCarry[]] | undefined;
+  let parked = false;
+  obj.reverse.request({
+    op: call.op, flags: call.flags ?? 0, handle: obj.handle, arg1: call.arg1 ?? 0n, arg2: call.arg2 ?? 0n,
+    data1: call.data1 ?? new Uint8Array(0), data2: call.data2 ?? new Uint8Array(0),
+  }, (r, fds) => {
+    if (!parked) early = [r, fds]; // answered at once (an in-kernel server, or a dead daemon)
+    else t.resume(() => settle(r, fds), () => dropFds(fds));
+  }, call.fds);
+  if (early) return settle(...early);
+  parked = true;
+  return t.park();
 }
 
 const PAIR_TYPES: Record<string, number> = {

@@ -2,7 +2,7 @@
 // (abi/control.ts has the word-by-word protocol). This file holds the kernel's half of that protocol: reading
 // a request once, completing it (now or after blocking), and killing the thread. Called only on the kernel
 // thread.
-import { CB, CB_SIZE, STATE } from './abi/index.js';
+import { CB, CB_SIZE, E, STATE } from './abi/index.js';
 import type { Process } from './proc.js';
 import type { Waiter } from './wait.js';
 import type { WaitQueue } from './wait.js';
@@ -76,6 +76,7 @@ export class Thread {
     if (this.dead || !this.inSyscall) return;
     const b = this.base, m = this.i32;
     m[b + CB.ERRNO] = errno;
+    m[b + CB.PARKED] = 0;
     m[b + CB.RESULTS] = this.r0lo; m[b + CB.RESULTS + 1] = this.r0hi;
     m[b + CB.RESULTS + 2] = this.r1lo; m[b + CB.RESULTS + 3] = this.r1hi;
     this.inSyscall = false;
@@ -98,7 +99,25 @@ export class Thread {
       else if (r !== BLOCKED && r !== NO_REPLY) this.complete(r);
     };
     this.waiter = sched.block(queues, deadline, retry);
+    Atomics.store(this.i32, this.base + CB.PARKED, 1);
     return BLOCKED;
+  }
+
+  /** Blocks the current syscall with no queue and no deadline: only `resume` (or a kill) ends it. */
+  park(): Ret {
+    return this.blockOn([], undefined, () => WOULD_BLOCK);
+  }
+
+  /**
+   * Ends a parked syscall now with `attempt`'s result (which may block again); if the thread died or left
+   * the call meanwhile, `gone` runs instead.
+   */
+  resume(attempt: () => Ret, gone?: () => void): void {
+    if (this.dead || !this.inSyscall || !this.waiter) { gone?.(); return; }
+    this.kernel.sched.cancel(this.waiter);
+    this.waiter = undefined;
+    const r = attempt();
+    if (r !== BLOCKED && r !== NO_REPLY) this.complete(r === WOULD_BLOCK ? E.IO : r); // nothing would retry it
   }
 
   /** Tries `attempt` now; if it would block (and may), blocks on `queues` and retries on wakes. */

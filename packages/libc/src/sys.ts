@@ -61,15 +61,31 @@ export class Sys {
     for (let i = 0; i < args.length; i++) this.arg(i, args[i]);
     this.post(n);
     const m = this.i32, s = this.b + CB.STATE;
-    let i = 0;
-    for (; i < this.spin; i++) if (Atomics.load(m, s) !== STATE.REQUEST) break;
-    if (i === this.spin) {
+    const i = this.spinFor();
+    if (i < 0) {
+      // The kernel parked the call: sleep now, the spin budget was not at fault.
+      while (Atomics.load(m, s) === STATE.REQUEST) Atomics.wait(m, s, STATE.REQUEST);
+    } else if (i === this.spin) {
       // A wake is only a hint: loop until the word really changed (a notify may be meant for an earlier
       // request or come from a kill racing the answer).
       while (Atomics.load(m, s) === STATE.REQUEST) Atomics.wait(m, s, STATE.REQUEST);
       this.spin = Math.max(this.spinMin, this.spin >> 1);
     } else if (i > this.spin >> 1) this.spin = Math.min(SPIN_MAX, this.spin << 1);
     return this.finish();
+  }
+
+  /**
+   * Spins while the current request is outstanding: returns the iterations spun until the answer (or the
+   * whole budget), or -1 when the kernel said the call is parked (blocked) and the floor has been spun.
+   */
+  private spinFor(): number {
+    const m = this.i32, s = this.b + CB.STATE, p = this.b + CB.PARKED;
+    let i = 0;
+    for (; i < this.spin; i++) {
+      if (Atomics.load(m, s) !== STATE.REQUEST) return i;
+      if (i >= this.spinMin && Atomics.load(m, p) !== 0) return -1;
+    }
+    return i;
   }
 
   /**
@@ -88,7 +104,7 @@ export class Sys {
       this.post(n);
       const m = this.i32, s = this.b + CB.STATE;
       // Spin first, as the blocking path does: an answer that comes within the spin costs no event-loop turn.
-      for (let i = 0; i < this.spin; i++) if (Atomics.load(m, s) !== STATE.REQUEST) return this.finish();
+      if (this.spinFor() >= 0 && Atomics.load(m, s) !== STATE.REQUEST) return this.finish();
       // The wait is the runtime's (boot.waitAsync, made in the worker's own realm): a waitAsync created inside
       // the program's vm context was seen never to resolve, not even at its timeout, in async daemons under
       // load. And on Node.js 20 a notify can fail to resolve a waitAsync at all (scripts/waitasync-repro.mjs),

@@ -4,7 +4,7 @@
 // back. Handle 0 is the root directory (the pseudo end the factory made); OPEN makes new handles, each
 // holding a reference on its inode until the kernel sends CLOSE.
 import {
-  DIRENT, E, FILESTAT, OP, PSEUDO_MAX_DATA, PWRITE_APPEND, SYS, decodeRequests, encodeResponse,
+  DIRENT, E, FILESTAT, OP, PSEUDO_MAX_DATA, PWRITE_APPEND, RESP_HEADER, SYS, decodeRequests, writeResponse,
   type PseudoRequest, type PseudoResponse,
 } from '@cosix/kernel/abi';
 import type { Os } from '@cosix/libc';
@@ -20,12 +20,15 @@ export class TmpfsServer {
     this.handles.set(0n, fs.root);
   }
 
-  /** Answers one request; null for CLOSE, which expects no answer. */
-  handle(q: PseudoRequest): PseudoResponse | null {
+  /**
+   * Answers one request; null for CLOSE, which expects no answer. A PREAD answer is read into `space` when
+   * it fits there (its data is then a view of `space`).
+   */
+  handle(q: PseudoRequest, space?: Uint8Array): PseudoResponse | null {
     this.requests++;
     if (q.op === OP.CLOSE) { this.close(q.handle); return null; }
     const ino = this.handles.get(q.handle);
-    const res = ino === undefined ? E.BADF : this.dispatch(q, ino);
+    const res = ino === undefined ? E.BADF : this.dispatch(q, ino, space);
     const base = { id: q.id, errno: 0, flags: 0, value1: 0n, value2: 0n, data: new Uint8Array(0) };
     return typeof res === 'number' ? { ...base, errno: res } : { ...base, ...res };
   }
@@ -37,7 +40,7 @@ export class TmpfsServer {
     this.fs.unref(ino);
   }
 
-  private dispatch(q: PseudoRequest, ino: bigint): Partial<PseudoResponse> | number {
+  private dispatch(q: PseudoRequest, ino: bigint, space?: Uint8Array): Partial<PseudoResponse> | number {
     const fs = this.fs;
     const done = (e: number) => (e ? e : {});
     switch (q.op) {
@@ -59,7 +62,7 @@ export class TmpfsServer {
       case OP.STAT_PUT: return done(fs.statPut(ino, q.data1, q.flags, decodeStatPut(q.data2), Number(q.arg1)));
       case OP.STAT_FPUT: return done(fs.statFput(ino, decodeStatPut(q.data2), Number(q.arg1)));
       case OP.READDIR: { const r = fs.readdir(ino, q.arg1, Math.floor(Number(q.arg2) / DIRENT.size) + 1); return typeof r === 'number' ? r : { data: encodeDirents(r, Number(q.arg2)) }; }
-      case OP.PREAD: { const r = fs.pread(ino, q.arg1, Math.min(Number(q.arg2), PSEUDO_MAX_DATA)); return typeof r === 'number' ? r : { data: r }; }
+      case OP.PREAD: { const r = fs.pread(ino, q.arg1, Math.min(Number(q.arg2), PSEUDO_MAX_DATA), space); return typeof r === 'number' ? r : { data: r }; }
       case OP.PWRITE: {
         const end = q.flags & PWRITE_APPEND ? fs.append(ino, q.data1) : fs.pwrite(ino, q.arg1, q.data1);
         return typeof end === 'number' ? end : { value1: BigInt(q.data1.length), value2: end };
@@ -109,7 +112,11 @@ export function encodeDirents(ents: Dirent[], max: number): Uint8Array {
   return out.subarray(0, used);
 }
 
-/** Serves requests from reverse fd `rev` until the process ends. */
+/**
+ * Serves requests from reverse fd `rev` until the process ends. Requests are read into one buffer and
+ * handled in place (their data are views of it, and the filesystem copies what it keeps); answers are
+ * encoded straight into a second buffer, which one fd_write hands to the kernel.
+ */
 export async function serve(os: Os, rev: number, server: TmpfsServer): Promise<never> {
   const cap = PSEUDO_MAX_DATA + 64 * 1024;
   const inBuf = os.heap.malloc(cap), outBuf = os.heap.malloc(cap), iov = os.heap.malloc(8);
@@ -118,7 +125,7 @@ export async function serve(os: Os, rev: number, server: TmpfsServer): Promise<n
   for (;;) {
     dv.setUint32(iov, inBuf, true); dv.setUint32(iov + 4, cap, true);
     os.check(await os.sys.callAsync(SYS.fd_read, rev, iov, 1), 'fd_read(reverse)');
-    const reqs = decodeRequests(os.mem.u8.slice(inBuf, inBuf + os.sys.r(0)));
+    const reqs = decodeRequests(os.mem.u8.subarray(inBuf, inBuf + os.sys.r(0)));
     let used = 0;
     const flush = async () => {
       if (!used) return;
@@ -127,12 +134,12 @@ export async function serve(os: Os, rev: number, server: TmpfsServer): Promise<n
       used = 0;
     };
     for (const q of reqs) {
-      const r = server.handle(q);
+      // A read is answered in place: make room for all it may return, then let the file fill the buffer.
+      if (q.op === OP.PREAD && used + RESP_HEADER + Math.min(Number(q.arg2), PSEUDO_MAX_DATA) > cap) await flush();
+      const r = server.handle(q, os.mem.u8.subarray(outBuf + used + RESP_HEADER, outBuf + cap));
       if (!r) continue;
-      const b = encodeResponse(r);
-      if (used + b.length > cap) await flush();
-      os.mem.u8.set(b, outBuf + used);
-      used += b.length;
+      if (used + RESP_HEADER + r.data.length > cap) await flush();
+      used += writeResponse(os.mem.u8, outBuf + used, r);
     }
     await flush();
   }

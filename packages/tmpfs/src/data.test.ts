@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { ADVICE, E, FILETYPE, FSFLAGS, OFLAGS, ULFLAGS } from '@cosix/kernel/abi';
+import { ChunkPool } from './chunks.js';
+import { FileData } from './file.js';
 import { CHUNK_SIZE, INODE_COST, MAX_FILE_SIZE } from './params.js';
 import type { Tmpfs } from './fs.js';
 import { type Fixture, bytes, expectConsistent, expectErr, fixture, mkdir, ok, text } from './testing.js';
@@ -175,5 +177,46 @@ describe('file data', () => {
       expect(ok(fs.pread(ino, 0n, 10)).length).to.equal(0);
       expectErr(fs.unref(other), E.SUCCESS);
     });
+  });
+});
+
+describe('chunk storage', () => {
+  it('hands out zeroed chunks cut from slabs, and drops a slab once all its chunks are back', () => {
+    const pool = new ChunkPool();
+    const got = Array.from({ length: 100 }, () => pool.alloc());
+    expect(got.every((c) => c.length === CHUNK_SIZE && c.every((b) => b === 0))).to.equal(true);
+    const held = pool.heldBytes;
+    expect(held).to.be.at.least(100 * CHUNK_SIZE);
+    got[5].fill(9);
+    pool.free(got[5]);
+    const again = pool.alloc(); // a freed chunk comes back zeroed
+    expect(again.every((b) => b === 0)).to.equal(true);
+    expect(pool.heldBytes).to.equal(held);
+    for (const c of [...got.slice(0, 5), ...got.slice(6), again]) pool.free(c);
+    expect(pool.heldBytes).to.equal(0);
+    expect(() => pool.free(new Uint8Array(CHUNK_SIZE))).to.throw(/not a chunk/);
+  });
+
+  it('a file gives its chunks back when truncated and when freed', () => {
+    const d = new FileData();
+    d.write(0, new Uint8Array(10 * CHUNK_SIZE).fill(3));
+    expect(d.allocated).to.equal(10 * CHUNK_SIZE);
+    expect(d.resize(CHUNK_SIZE + 1)).to.equal(8);
+    expect(d.check()).to.equal(undefined);
+    d.resize(3 * CHUNK_SIZE); // the cut tail reads back as zeros
+    expect(d.read(CHUNK_SIZE, 2 * CHUNK_SIZE).subarray(1).every((b) => b === 0)).to.equal(true);
+    expect(d.clear()).to.equal(2);
+    expect(d.allocated).to.equal(0);
+  });
+
+  it('readInto fills a caller buffer, holes as zeros, clipped at the size', () => {
+    const d = new FileData();
+    d.write(2 * CHUNK_SIZE, new Uint8Array(10).fill(5));
+    const dst = new Uint8Array(3 * CHUNK_SIZE).fill(0xee);
+    expect(d.readInto(CHUNK_SIZE, dst)).to.equal(CHUNK_SIZE + 10);
+    expect(dst.subarray(0, CHUNK_SIZE).every((b) => b === 0)).to.equal(true);
+    expect([...dst.subarray(CHUNK_SIZE, CHUNK_SIZE + 10)]).to.deep.equal(new Array(10).fill(5));
+    expect(dst[CHUNK_SIZE + 10]).to.equal(0xee); // beyond the size: untouched
+    expect(d.readInto(5 * CHUNK_SIZE, dst)).to.equal(0);
   });
 });

@@ -15,13 +15,17 @@ function regular(n: Inode): FileInode | Errno {
   return n.type === FILETYPE.DIRECTORY ? E.ISDIR : E.INVAL;
 }
 
-/** Up to `len` bytes at `off` (fewer at the end of the file, none beyond it). Updates atim. */
-export function pread(t: InodeTable, n: Inode, off: bigint, len: number): Uint8Array | Errno {
+/**
+ * Up to `len` bytes at `off` (fewer at the end of the file, none beyond it), into `into` when given (it
+ * must hold `len` bytes). Updates atim.
+ */
+export function pread(t: InodeTable, n: Inode, off: bigint, len: number, into?: Uint8Array): Uint8Array | Errno {
   const f = regular(n);
   if (typeof f === 'number') return f;
   if (off < 0n || !Number.isSafeInteger(len) || len < 0) return E.INVAL;
   f.atim = t.now();
   if (off >= BigInt(f.data.size)) return new Uint8Array(0);
+  if (into && into.length >= len) return into.subarray(0, f.data.readInto(Number(off), into.subarray(0, len)));
   return f.data.read(Number(off), len);
 }
 

@@ -3,6 +3,7 @@
 // Invariants: every byte of a chunk at or beyond `size` is zero (so growing the size again exposes zeros),
 // and no chunk lies wholly beyond the size. Space is charged by the caller (fs.ts), per chunk, before any
 // call that allocates: `missing()` says how many chunks that will be.
+import { chunkPool } from './chunks.js';
 import { CHUNK_SIZE } from './params.js';
 
 export class FileData {
@@ -30,17 +31,23 @@ export class FileData {
 
   /** Up to `len` bytes from `off`, clipped at the size; holes read as zeros. */
   read(off: number, len: number): Uint8Array {
-    const end = Math.min(this.size, off + len);
-    if (off >= end) return new Uint8Array(0);
-    const out = new Uint8Array(end - off);
+    const out = new Uint8Array(Math.max(0, Math.min(this.size, off + len) - off));
+    this.readInto(off, out);
+    return out;
+  }
+
+  /** Fills `dst` from `off`, clipped at the size (holes read as zeros); returns the bytes filled. */
+  readInto(off: number, dst: Uint8Array): number {
+    const end = Math.min(this.size, off + dst.length);
     for (let at = off; at < end;) {
       const i = Math.floor(at / CHUNK_SIZE), inChunk = at - i * CHUNK_SIZE;
       const n = Math.min(CHUNK_SIZE - inChunk, end - at);
       const c = this.chunks.get(i);
-      if (c) out.set(c.subarray(inChunk, inChunk + n), at - off);
+      if (c) dst.set(c.subarray(inChunk, inChunk + n), at - off);
+      else dst.fill(0, at - off, at - off + n);
       at += n;
     }
-    return out;
+    return Math.max(0, end - off);
   }
 
   /** Writes `data` at `off`, growing the size; the caller has charged `missing(off, off + data.length)`. */
@@ -70,9 +77,10 @@ export class FileData {
     }
     const keep = Math.ceil(size / CHUNK_SIZE);
     let freed = 0;
-    for (const i of [...this.chunks.keys()]) {
+    for (const [i, c] of [...this.chunks]) {
       if (i >= keep) {
         this.chunks.delete(i);
+        chunkPool.free(c);
         freed++;
       }
     }
@@ -85,6 +93,7 @@ export class FileData {
   /** Drops all storage (the inode is being freed). Returns chunks freed. */
   clear(): number {
     const n = this.chunks.size;
+    for (const c of this.chunks.values()) chunkPool.free(c);
     this.chunks.clear();
     this.size = 0;
     return n;
@@ -104,7 +113,7 @@ export class FileData {
   private chunk(i: number): Uint8Array {
     let c = this.chunks.get(i);
     if (!c) {
-      c = new Uint8Array(CHUNK_SIZE);
+      c = chunkPool.alloc();
       this.chunks.set(i, c);
     }
     return c;

@@ -137,9 +137,13 @@ export class Tmpfs {
 
   // --- Data (regular files) ---
 
-  /** fd_pread: up to `len` bytes. EBADF, EISDIR, EINVAL (not a regular file; negative offset or length). */
-  pread(ino: bigint, off: bigint, len: number): Result<Uint8Array> {
-    return this.withInode(ino, (n) => pread(this.table, n, off, len));
+  /**
+   * fd_pread: up to `len` bytes, in a new buffer or, when given, at the start of `into` (which must hold
+   * `len` bytes; the result is then a view of it). EBADF, EISDIR, EINVAL (not a regular file; negative
+   * offset or length).
+   */
+  pread(ino: bigint, off: bigint, len: number, into?: Uint8Array): Result<Uint8Array> {
+    return this.withInode(ino, (n) => pread(this.table, n, off, len, into));
   }
 
   /** fd_pwrite: all of `data` at `off`, or nothing; returns the end offset. As pread, and EFBIG, ENOSPC. */

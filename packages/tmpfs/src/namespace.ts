@@ -93,9 +93,11 @@ export function link(t: InodeTable, s1: DirInode, p1: PathArg, lookupflags: numb
   return E.SUCCESS;
 }
 
-/** file_symlink: `target` is stored as given; it is checked (absolute, escaping) only when followed. */
+/**
+ * file_symlink: a copy of `target` is stored as given; it is checked (absolute, escaping) only when followed.
+ */
 export function symlink(t: InodeTable, target: PathArg, start: DirInode, path: PathArg): Errno {
-  const bytes = toBytes(target);
+  const bytes = toBytes(target).slice();
   if (bytes.length > PATH_MAX) return E.NAMETOOLONG;
   if (bytes.length === 0) return E.NOENT; // Linux: symlink("", ...) is ENOENT
   if (bytes.includes(0)) return E.INVAL;

@@ -59,18 +59,29 @@ export interface PseudoRequest {
 }
 export interface PseudoResponse { id: number; errno: number; flags: number; value1: bigint; value2: bigint; data: Uint8Array }
 
-export function encodeRequest(r: PseudoRequest): Uint8Array {
-  const out = new Uint8Array(REQ_HEADER + r.data1.length + r.data2.length);
+/** The REQ_HEADER bytes that precede a request's data1 and data2. */
+export function encodeRequestHeader(r: PseudoRequest): Uint8Array {
+  const out = new Uint8Array(REQ_HEADER);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, PSEUDO_MAGIC, true); dv.setUint32(4, r.id, true); dv.setUint32(8, r.op, true); dv.setUint32(12, r.flags, true);
   dv.setBigUint64(16, r.handle, true); dv.setBigUint64(24, r.arg1, true); dv.setBigUint64(32, r.arg2, true);
   dv.setUint32(40, r.data1.length, true); dv.setUint32(44, r.data2.length, true);
+  return out;
+}
+
+export function encodeRequest(r: PseudoRequest): Uint8Array {
+  const out = new Uint8Array(REQ_HEADER + r.data1.length + r.data2.length);
+  out.set(encodeRequestHeader(r));
   out.set(r.data1, REQ_HEADER);
   out.set(r.data2, REQ_HEADER + r.data1.length);
   return out;
 }
 
-/** Splits a buffer of whole requests; stops (returning what parsed) at the first malformed one. */
+/**
+ * Splits a buffer of whole requests; stops (returning what parsed) at the first malformed one. data1 and
+ * data2 are views into `b` (no copy): they are valid as long as `b` is, so a daemon that reuses its read
+ * buffer must copy whatever it keeps.
+ */
 export function decodeRequests(b: Uint8Array): PseudoRequest[] {
   const out: PseudoRequest[] = [];
   const dv = new DataView(b.buffer, b.byteOffset, b.length);
@@ -82,7 +93,7 @@ export function decodeRequests(b: Uint8Array): PseudoRequest[] {
     out.push({
       id: dv.getUint32(at + 4, true), op: dv.getUint32(at + 8, true), flags: dv.getUint32(at + 12, true),
       handle: dv.getBigUint64(at + 16, true), arg1: dv.getBigUint64(at + 24, true), arg2: dv.getBigUint64(at + 32, true),
-      data1: b.slice(at + REQ_HEADER, at + REQ_HEADER + len1), data2: b.slice(at + REQ_HEADER + len1, end),
+      data1: b.subarray(at + REQ_HEADER, at + REQ_HEADER + len1), data2: b.subarray(at + REQ_HEADER + len1, end),
     });
     at = end;
   }
@@ -91,14 +102,27 @@ export function decodeRequests(b: Uint8Array): PseudoRequest[] {
 
 export function encodeResponse(r: PseudoResponse): Uint8Array {
   const out = new Uint8Array(RESP_HEADER + r.data.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, PSEUDO_MAGIC, true); dv.setUint32(4, r.id, true); dv.setUint32(8, r.errno, true); dv.setUint32(12, r.flags, true);
-  dv.setBigUint64(16, r.value1, true); dv.setBigUint64(24, r.value2, true); dv.setUint32(32, r.data.length, true);
-  out.set(r.data, RESP_HEADER);
+  writeResponse(out, 0, r);
   return out;
 }
 
-/** Parses whole responses; `bad` is set when trailing bytes are not a well-formed response. */
+/**
+ * Encodes `r` into `dst` at `at` (which must have room for RESP_HEADER + r.data.length bytes). Data that is
+ * already in place (a view of `dst` right after the header) is not copied again.
+ */
+export function writeResponse(dst: Uint8Array, at: number, r: PseudoResponse): number {
+  const dv = new DataView(dst.buffer, dst.byteOffset + at, RESP_HEADER);
+  dv.setUint32(0, PSEUDO_MAGIC, true); dv.setUint32(4, r.id, true); dv.setUint32(8, r.errno, true); dv.setUint32(12, r.flags, true);
+  dv.setBigUint64(16, r.value1, true); dv.setBigUint64(24, r.value2, true); dv.setUint32(32, r.data.length, true);
+  dv.setUint32(36, 0, true);
+  if (r.data.buffer !== dst.buffer || r.data.byteOffset !== dst.byteOffset + at + RESP_HEADER) dst.set(r.data, at + RESP_HEADER);
+  return RESP_HEADER + r.data.length;
+}
+
+/**
+ * Parses whole responses; `bad` is set when trailing bytes are not a well-formed response. Each answer's
+ * data is a view into `b` (no copy), valid as long as `b` is.
+ */
 export function decodeResponses(b: Uint8Array): { responses: PseudoResponse[]; bad: boolean } {
   const responses: PseudoResponse[] = [];
   const dv = new DataView(b.buffer, b.byteOffset, b.length);
@@ -109,7 +133,7 @@ export function decodeResponses(b: Uint8Array): { responses: PseudoResponse[]; b
     responses.push({
       id: dv.getUint32(at + 4, true), errno: dv.getUint32(at + 8, true), flags: dv.getUint32(at + 12, true),
       value1: dv.getBigUint64(at + 16, true), value2: dv.getBigUint64(at + 24, true),
-      data: b.slice(at + RESP_HEADER, at + RESP_HEADER + len),
+      data: b.subarray(at + RESP_HEADER, at + RESP_HEADER + len),
     });
     at += RESP_HEADER + len;
   }

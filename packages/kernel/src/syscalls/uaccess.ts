@@ -46,17 +46,13 @@ export function iovViews(t: Thread, iovs: Iov[], prot: number): Uint8Array[] | n
   return out;
 }
 
-/** Copies the bytes the iovecs describe (for writes). */
+/** Copies the bytes the iovecs describe (for writes), each byte once, into a buffer of the kernel's. */
 export function gather(t: Thread, iovs: Iov[]): Uint8Array | number {
-  const total = checkIovs(t, iovs, MPROT.READ);
-  if (total < 0) return -total;
-  const out = new Uint8Array(total);
+  const views = iovViews(t, iovs, MPROT.READ);
+  if (typeof views === 'number') return views;
+  const out = new Uint8Array(views.reduce((n, v) => n + v.length, 0));
   let at = 0;
-  for (const v of iovs) {
-    const b = t.proc.vm.read(v.addr, v.len) as Uint8Array;
-    out.set(b, at);
-    at += v.len;
-  }
+  for (const v of views) { out.set(v, at); at += v.length; }
   return out;
 }
 
