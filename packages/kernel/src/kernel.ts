@@ -19,6 +19,7 @@ import { HANDLERS } from './syscalls/index.js';
 import { BLOCKED, NO_REPLY, Thread } from './thread.js';
 import { Scheduler } from './wait.js';
 import { FileCaches } from './filecache.js';
+import { BufferPool } from './bufpool.js';
 import type { ThreadTask, TaskResult } from './runtime/task.js';
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
@@ -48,6 +49,7 @@ export class Kernel {
   };
   readonly procs = new Set<Process>();
   readonly fileCaches = new FileCaches(this);
+  readonly bounce = new BufferPool();
   /** The machine's NICs, driven by nicdev.ts (bootKernel's `nics`); stopped at shutdown. */
   readonly nics: NicDevice[] = [];
   private readonly tasks = new Set<Promise<unknown>>();

@@ -18,8 +18,11 @@ import { UnixSocket, dropFds, type FdCarry, type RecvResult } from './unixsock.j
 import { utf8Decode, utf8Encode } from './abi/index.js';
 
 interface Pending { done: (r: PseudoResponse | number, fds: FdCarry[]) => void; timer: TimerHandle; op: number }
-/** A queued request: its header and data, copied into the daemon's buffer only when the daemon reads. */
-interface Outgoing { parts: Uint8Array[]; size: number; fds: FdCarry[] }
+/**
+ * A queued request: its header and data, copied into the daemon's buffer only when the daemon reads;
+ * `release` then gives back a bounce buffer the data came in.
+ */
+interface Outgoing { parts: Uint8Array[]; size: number; fds: FdCarry[]; release?: () => void }
 
 export class ReverseObject extends KObject {
   readonly type = FILETYPE.SOCKET_DGRAM;
@@ -41,28 +44,29 @@ export class ReverseObject extends KObject {
   get inFlight(): number { return this.pending.size; }
 
   /** Queues a request; `done` gets the response, or EIO if the daemon dies or does not answer in time. */
-  request(r: Omit<PseudoRequest, 'id'>, done: (r: PseudoResponse | number, fds: FdCarry[]) => void, fds: FdCarry[] = []): void {
-    if (this.dead) { dropFds(fds); done(E.IO, []); return; }
+  request(r: Omit<PseudoRequest, 'id'>, done: (r: PseudoResponse | number, fds: FdCarry[]) => void, fds: FdCarry[] = [], release?: () => void): void {
+    if (this.dead) { dropFds(fds); release?.(); done(E.IO, []); return; }
     const id = this.nextId;
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
     const timer = this.kernel.timers.add(this.kernel.monotonic() + BigInt(PSEUDO_TIMEOUT_MS) * 1_000_000n, () => {
       if (this.pending.delete(id)) done(E.IO, []);
     });
     this.pending.set(id, { done, timer, op: r.op });
-    this.post({ ...r, id }, fds);
+    this.post({ ...r, id }, fds, release);
   }
 
   /** Sends a request that expects no answer (CLOSE). */
-  post(r: PseudoRequest, fds: FdCarry[] = []): void {
-    if (this.dead) { dropFds(fds); return; }
+  post(r: PseudoRequest, fds: FdCarry[] = [], release?: () => void): void {
+    if (this.dead) { dropFds(fds); release?.(); return; }
     if (this.server) {
       dropFds(fds); // in-kernel servers (hostfs) take no descriptors
       const answer = this.server(r);
+      release?.();
       if (answer) this.deliver(answer, []);
       return;
     }
     const parts = [encodeRequestHeader(r), r.data1, r.data2].filter((p) => p.length > 0);
-    this.outbox.push({ parts, size: parts.reduce((n, p) => n + p.length, 0), fds });
+    this.outbox.push({ parts, size: parts.reduce((n, p) => n + p.length, 0), fds, release });
     this.readQueue.wakeAll();
   }
 
@@ -78,6 +82,7 @@ export class ReverseObject extends KObject {
     for (const m of taken) {
       for (const p of m.parts) { data.set(p, at); at += p.length; }
       fds.push(...m.fds);
+      m.release?.();
     }
     return { data, fds, flags: 0 };
   }
@@ -136,6 +141,7 @@ export class ReverseObject extends KObject {
           if (vat === v.length) { vi++; vat = 0; }
         }
       }
+      m.release?.();
     }
     return total;
   }
@@ -163,7 +169,7 @@ export class ReverseObject extends KObject {
 
   protected override destroy(): void {
     this.dead = true;
-    for (const m of this.outbox) dropFds(m.fds);
+    for (const m of this.outbox) { dropFds(m.fds); m.release?.(); }
     this.outbox = [];
     const pend = [...this.pending.values()];
     this.pending.clear();
@@ -214,7 +220,11 @@ export class PseudoObject extends KObject {
 export const isPseudo = (o: KObject): o is PseudoObject => o instanceof PseudoObject;
 export const isPseudoDir = (o: KObject): o is PseudoObject => o instanceof PseudoObject && o.type === FILETYPE.DIRECTORY;
 
-export interface Call { op: number; flags?: number; arg1?: bigint; arg2?: bigint; data1?: Uint8Array; data2?: Uint8Array; fds?: FdCarry[] }
+export interface Call {
+  op: number; flags?: number; arg1?: bigint; arg2?: bigint; data1?: Uint8Array; data2?: Uint8Array; fds?: FdCarry[];
+  /** Called once the request's data is no longer needed (read by the daemon, or dropped). */
+  release?: () => void;
+}
 
 /**
  * Sends `call` about `obj` and blocks `t` until the answer; `onAnswer` turns a successful answer into the
@@ -240,7 +250,7 @@ export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: Pseu
   }, (r, fds) => {
     if (!parked) early = [r, fds]; // answered at once (an in-kernel server, or a dead daemon)
     else t.resume(() => settle(r, fds), () => dropFds(fds));
-  }, call.fds);
+  }, call.fds, call.release);
   if (early) return settle(...early);
   parked = true;
   return t.park();

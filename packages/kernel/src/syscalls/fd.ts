@@ -120,9 +120,10 @@ export function fd_write(t: Thread): Ret {
   const d = f.desc;
   if (isPseudo(d.obj)) {
     if (d.obj.type === FILETYPE.DIRECTORY) return E.ISDIR;
+    if (!d.obj.isSocket) return pWrite(t, d, d.obj, iovs);
     const g = gather(t, iovs);
     if (typeof g === 'number') return g;
-    return d.obj.isSocket ? pSend(t, d, d.obj, g, [], (n) => (t.setResult(n), 0)) : pWrite(t, d, d.obj, g);
+    return pSend(t, d, d.obj, g, [], (n) => (t.setResult(n), 0));
   }
   // One buffer is written straight from user memory (each byte is read once, when it is copied); several
   // are gathered first so that a small write stays atomic.
@@ -175,9 +176,9 @@ export function fd_pwrite(t: Thread): Ret {
   if (typeof iovs === 'number') return iovs;
   const off = t.u64(3);
   if (off >= 1n << 63n) return E.INVAL;
+  if (isPseudo(f.desc.obj)) return pWrite(t, f.desc, f.desc.obj, iovs, off);
   const data = gather(t, iovs);
   if (typeof data === 'number') return data;
-  if (isPseudo(f.desc.obj)) return pWrite(t, f.desc, f.desc.obj, data, off);
   const n = f.desc.obj.pwrite(f.desc, data, off);
   if (n < 0) return -n;
   t.setResult(n);

@@ -9,7 +9,7 @@ import type { Ret, Thread } from '../thread.js';
 import type { RightSet } from '../rightsets.js';
 import { installNew } from './fd.js';
 import type { Iov } from './uaccess.js';
-import { iovViews } from './uaccess.js';
+import { gather, iovViews } from './uaccess.js';
 import { MPROT } from '../abi/index.js';
 
 const enc = (s: string) => utf8Encode(s);
@@ -99,10 +99,16 @@ export function pRead(t: Thread, d: Description, obj: PseudoObject, iovs: Iov[],
   });
 }
 
-/** Writes `data` at `off` (or at the description's offset, or at the end with O_APPEND). */
-export function pWrite(t: Thread, d: Description, obj: PseudoObject, data: Uint8Array, off?: bigint): Ret {
+/**
+ * Writes the iovecs' bytes at `off` (or at the description's offset, or at the end with O_APPEND). They are
+ * copied once, into a bounce buffer the kernel reuses after the daemon has read the request.
+ */
+export function pWrite(t: Thread, d: Description, obj: PseudoObject, iovs: Iov[], off?: bigint): Ret {
+  const pool = t.kernel.bounce;
+  const data = gather(t, iovs, (n) => pool.take(n));
+  if (typeof data === 'number') return data;
   const append = off === undefined && d.append;
-  return rpc(t, obj, { op: OP.PWRITE, flags: append ? PWRITE_APPEND : 0, arg1: off ?? d.offset, data1: data }, (r) => {
+  return rpc(t, obj, { op: OP.PWRITE, flags: append ? PWRITE_APPEND : 0, arg1: off ?? d.offset, data1: data, release: () => pool.give(data) }, (r) => {
     if (off === undefined) d.offset = r.value2;
     t.setResult(Number(r.value1));
     return 0;

@@ -46,11 +46,14 @@ export function iovViews(t: Thread, iovs: Iov[], prot: number): Uint8Array[] | n
   return out;
 }
 
-/** Copies the bytes the iovecs describe (for writes), each byte once, into a buffer of the kernel's. */
-export function gather(t: Thread, iovs: Iov[]): Uint8Array | number {
+/**
+ * Copies the bytes the iovecs describe (for writes), each byte once, into a buffer of the kernel's (from
+ * `alloc`, a new one by default).
+ */
+export function gather(t: Thread, iovs: Iov[], alloc: (n: number) => Uint8Array = (n) => new Uint8Array(n)): Uint8Array | number {
   const views = iovViews(t, iovs, MPROT.READ);
   if (typeof views === 'number') return views;
-  const out = new Uint8Array(views.reduce((n, v) => n + v.length, 0));
+  const out = alloc(views.reduce((n, v) => n + v.length, 0));
   let at = 0;
   for (const v of views) { out.set(v, at); at += v.length; }
   return out;
