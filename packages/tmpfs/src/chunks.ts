@@ -1,10 +1,11 @@
 // Chunk storage for file data. A chunk of its own ArrayBuffer costs an allocation and a GC-tracked backing
 // store each (about 8 us per 4 KiB chunk, measured: most of the time of a large write), so chunks are cut
 // from slabs of SLAB_CHUNKS and handed out as views. A freed chunk is zeroed and goes back to its slab;
-// a slab whose chunks are all free is dropped, so memory follows what files hold.
+// a slab whose chunks are all free is dropped, so memory follows what files hold, except the slab chunks
+// are being cut from (a file created and removed over and over would otherwise cost a new slab each time).
 import { CHUNK_SIZE } from './params.js';
 
-const SLAB_CHUNKS = 64;
+export const SLAB_CHUNKS = 64;
 
 interface Slab { readonly buf: ArrayBuffer; bump: number; readonly free: number[]; used: number }
 
@@ -36,10 +37,9 @@ export class ChunkPool {
     if (!slab) throw new Error('ChunkPool.free: not a chunk of this pool');
     c.fill(0);
     slab.free.push(c.byteOffset / CHUNK_SIZE);
-    if (--slab.used === 0) {
+    if (--slab.used === 0 && slab !== this.current) {
       this.slabs.delete(slab.buf);
       this.partial.delete(slab);
-      if (this.current === slab) this.current = undefined;
     } else if (slab !== this.current) this.partial.add(slab);
   }
 
