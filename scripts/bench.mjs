@@ -102,6 +102,8 @@ async function main() {
   row('tmpfs sequential write, 1 MiB buffers', fres.writeMBps, 'MB/s', 'Node fs on /dev/shm', host.writeMBps, 'higher');
   row('tmpfs sequential read, 1 MiB buffers', fres.readMBps, 'MB/s', 'Node fs on /dev/shm', host.readMBps, 'higher');
   row('tmpfs stat of an existing path', fres.statUs, 'us', 'fs.statSync on /dev/shm', host.statUs);
+  const relay = await relayFloor(quick ? 2000 : 20000);
+  row('tmpfs stat of an existing path', fres.statUs, 'us', 'bare Atomics relay, 3 threads (floor)', relay);
   for (const p of [...k.procs]) k.terminate(p, { code: 0, signal: 10 });
 
   // WebAssembly programs (issue 3).
@@ -179,6 +181,34 @@ async function nodeLoopback(bytes) {
   const mbps = bytes / 1048576 / ((performance.now() - t0) / 1e3);
   await new Promise((r) => server.close(r));
   return mbps;
+}
+
+/**
+ * The floor of any call a daemon answers: a bare relay client -> main thread -> daemon -> main thread ->
+ * client over SharedArrayBuffer words, no Cosix code at all, arranged as Cosix arranges it (the main thread
+ * spins, the daemon spins while idle, the client sleeps in Atomics.wait while its call is away). Mean us per
+ * round trip, as the tmpfs figures are means. On two cores one of the three threads must sleep, and waking
+ * it is most of the cost.
+ */
+async function relayFloor(n) {
+  const sab = new SharedArrayBuffer(64), w = new Int32Array(sab);
+  const head = `const { workerData: { sab, n } } = require('node:worker_threads'); const w = new Int32Array(sab);
+    const waitFor = (i, spin) => { for (let k = 0; k < spin; k++) if (Atomics.load(w, i) !== 0) return; while (Atomics.load(w, i) === 0) Atomics.wait(w, i, 0); };`;
+  // words: 0 client request, 1 client answer, 2 daemon request, 3 daemon answer, 4 client done, 5 daemon stop
+  const client = new Worker(`${head}
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) { Atomics.store(w, 0, 1); waitFor(1, 0); Atomics.store(w, 1, 0); }
+    w[6] = Math.round((performance.now() - t0) * 1e6 / n); Atomics.store(w, 4, 1);`, { eval: true, workerData: { sab, n } });
+  const daemon = new Worker(`${head}
+    for (;;) { waitFor(2, 1 << 16); if (Atomics.load(w, 5)) break; Atomics.store(w, 2, 0); Atomics.store(w, 3, 1); }`, { eval: true, workerData: { sab, n } });
+  await new Promise((r) => setTimeout(r, 100));
+  while (Atomics.load(w, 4) === 0) {
+    if (Atomics.load(w, 0) === 1) { Atomics.store(w, 0, 0); Atomics.store(w, 2, 1); Atomics.notify(w, 2); }
+    if (Atomics.load(w, 3) === 1) { Atomics.store(w, 3, 0); Atomics.store(w, 1, 1); Atomics.notify(w, 1); }
+  }
+  Atomics.store(w, 5, 1); Atomics.store(w, 2, 1); Atomics.notify(w, 2);
+  await Promise.all([client.terminate(), daemon.terminate()]);
+  return w[6] / 1000;
 }
 
 /** The same file-system work with Node's fs on the host's tmpfs (/dev/shm), in this process. */
