@@ -1,7 +1,7 @@
 // tmpfs through the real syscall interface: this program starts the tmpfs daemon on a fresh pseudo pair
 // (as init does), then exercises files and directories through the pseudo directory fd, including errors,
 // confinement, several writer threads, and the daemon being killed in the middle of a stream of requests.
-import { ArgFd, E, FDFLAGS, FDSFLAGS, FILETYPE, FSFLAGS, MFLAGS, MPROT, MSFLAGS, OFLAGS, R, SYS, ULFLAGS, utf8Decode, utf8Encode, type ArgValue, type Os } from '@cosix/libc';
+import { ADVICE, ArgFd, E, FDFLAGS, FDSFLAGS, FILETYPE, FSFLAGS, MFLAGS, MPROT, MSFLAGS, OFLAGS, R, SYS, ULFLAGS, utf8Decode, utf8Encode, type ArgValue, type Os } from '@cosix/libc';
 import { Checker } from './lib/check.js';
 
 const FILE_RIGHTS = R.FD_READ | R.FD_WRITE | R.FD_SEEK | R.FD_TELL | R.FILE_STAT_FGET | R.FILE_STAT_FPUT_SIZE | R.FD_SYNC | R.FD_DATASYNC | R.FILE_ALLOCATE;
@@ -58,11 +58,18 @@ export const entries = {
       twoPaths(os, SYS.file_rename, root, `moved-r${i}`, root, `r${i}`);
     }
   },
-  /** Streams stat requests at the directory in base[0] until one fails; counts them in base[1]. */
-  hammer(os: Os, base: number): number {
+  /**
+   * Streams stat requests at the directory in base[0] until one fails; counts them in base[1] and stores the
+   * errno of the failure in the next free slot from base[3] on (base[2] counts the slots taken).
+   */
+  hammer(os: Os, base: number): void {
     const root = os.mem.dv.getUint32(base, true);
     for (;;) {
-      try { os.stat(root, 'after'); } catch (e) { return (e as { code?: number }).code === E.IO ? 0 : 1; }
+      try { os.stat(root, 'after'); } catch (e) {
+        const slot = Atomics.add(os.mem.i32, (base + 8) >> 2, 1);
+        Atomics.store(os.mem.i32, ((base + 12) >> 2) + slot, (e as { code?: number }).code ?? -1);
+        return;
+      }
       Atomics.add(os.mem.i32, (base + 4) >> 2, 1);
     }
   },
@@ -159,6 +166,62 @@ export function main(os: Os, args: ArgValue): number {
   os.check(pathCall(os, SYS.file_unlink, root, 'big', 0), 'unlink big');
   fd = os.open(root, 'after', OFLAGS.CREAT, FILE_RIGHTS); os.writeAll(fd, 'ok'); os.close(fd);
 
+  // I/O larger than one request (PSEUDO_MAX_DATA, 1 MiB): one fd_write of 2.5 MiB goes as several requests,
+  // reads come back whole, and the daemon is still there afterwards.
+  const MiB = 1 << 20, bigLen = 2 * MiB + MiB / 2;
+  const pattern = new Uint8Array(bigLen);
+  for (let i = 0; i < bigLen; i++) pattern[i] = (i * 7 + (i >> 16)) & 0xff;
+  fd = os.open(root, 'large', OFLAGS.CREAT | OFLAGS.TRUNC, FILE_RIGHTS | R.MEM_MAP);
+  const bp = os.heap.malloc(bigLen), biov = os.heap.malloc(8);
+  os.mem.u8.set(pattern, bp);
+  os.mem.dv.setUint32(biov, bp, true); os.mem.dv.setUint32(biov + 4, bigLen, true);
+  os.check(os.sys.call(SYS.fd_write, fd, biov, 1), 'one 2.5 MiB fd_write');
+  c.eq(os.sys.r(0), bigLen, 'a write over 1 MiB is written whole');
+  c.eq(os.fstat(fd).size, BigInt(bigLen), 'and the size says so');
+  const back = new Uint8Array(bigLen);
+  for (let at = 0; at < bigLen;) { const b = os.pread(fd, bigLen - at, at); back.set(b, at); at += b.length; if (!b.length) break; }
+  c.ok(back.every((v, i) => v === pattern[i]), 'read back byte for byte');
+  const lp = os.mmap(bigLen, MPROT.READ, MFLAGS.PRIVATE, fd, 0);
+  c.ok(os.mem.bytes(lp, bigLen).every((v, i) => v === pattern[i]), 'a private mapping of a 2.5 MiB file has all of it');
+  os.munmap(lp, bigLen);
+  const lm = os.mmap(bigLen, MPROT.READ | MPROT.WRITE, MFLAGS.SHARED, fd, 0);
+  os.mem.bytes(lm, bigLen).fill(0x5a);
+  os.check(os.sys.call(SYS.mem_sync, lm, bigLen, MSFLAGS.SYNC), 'mem_sync of 2.5 MiB');
+  c.eq(os.pread(fd, 1, bigLen - 1)[0], 0x5a, 'mem_sync writes back past the first MiB');
+  os.mem.u8.fill(0x33, bp, bp + bigLen);
+  os.check(os.sys.call(SYS.fd_pwrite, fd, biov, 1, 0), 'fd_pwrite of 2.5 MiB');
+  os.check(os.sys.call(SYS.mem_sync, lm, bigLen, MSFLAGS.INVALIDATE), 'mem_sync(INVALIDATE) of 2.5 MiB');
+  c.eq(os.mem.bytes(lm + bigLen - 1, 1)[0], 0x33, 'INVALIDATE reloads past the first MiB');
+  os.munmap(lm, bigLen);
+  os.heap.free(bp);
+  os.close(fd);
+  os.check(pathCall(os, SYS.file_unlink, root, 'large', 0), 'unlink large');
+
+  // O_TRUNC empties an existing file; file_allocate grows it (zeros); advise, sync and datasync answer;
+  // file_stat_put by path sets the times.
+  fd = os.open(root, 'after', OFLAGS.TRUNC, FILE_RIGHTS | R.FILE_ADVISE);
+  c.eq(os.fstat(fd).size, 0n, 'O_TRUNC on an existing file');
+  os.sys.arg(1, 4096); os.sys.arg(2, 8192);
+  os.check(os.sys.call(SYS.file_allocate, fd), 'file_allocate');
+  c.eq(os.fstat(fd).size, 12288n, 'file_allocate grows the size');
+  c.ok(os.pread(fd, 100, 5000).every((b) => b === 0), 'allocated bytes read as zeros');
+  c.eq(os.sys.call(SYS.file_allocate, fd, 0, 0, 0, 0), E.INVAL, 'file_allocate of length 0');
+  os.sys.arg(1, 0); os.sys.arg(2, 4096); os.sys.arg(3, ADVICE.SEQUENTIAL);
+  os.check(os.sys.call(SYS.file_advise, fd), 'file_advise');
+  os.sys.arg(1, 0); os.sys.arg(2, 4096); os.sys.arg(3, 99);
+  c.eq(os.sys.call(SYS.file_advise, fd), E.INVAL, 'file_advise with an unknown advice');
+  os.check(os.sys.call(SYS.fd_sync, fd), 'fd_sync');
+  os.check(os.sys.call(SYS.fd_datasync, fd), 'fd_datasync');
+  os.writeAll(fd, 'ok');
+  os.close(fd);
+  const sb = os.stage(56 + 8); os.mem.u8.fill(0, sb, sb + 56);
+  os.mem.dv.setBigUint64(sb + 32, 1_000_000_000n, true); os.mem.dv.setBigUint64(sb + 40, 2_000_000_000n, true);
+  os.mem.u8.set(utf8Encode('after'), sb + 56);
+  [root, sb + 56, 5, sb, FSFLAGS.ATIM | FSFLAGS.MTIM].forEach((v, i) => os.sys.arg(i, v));
+  os.check(os.sys.call(SYS.file_stat_put), 'file_stat_put by path');
+  const times = os.stat(root, 'after');
+  c.eq(`${times.atim},${times.mtim}`, '1000000000,2000000000', 'file_stat_put by path sets atim and mtim');
+
   // Programs in tmpfs can be executed: copy hello from bootfs, then spawn it from tmpfs.
   const img = os.readAll(os.open(a.bootfs.fd, 'hello', 0, R.FD_READ));
   fd = os.open(root, 'hello', OFLAGS.CREAT, FILE_RIGHTS | R.PROC_EXEC);
@@ -226,13 +289,16 @@ export function main(os: Os, args: ArgValue): number {
 
   // The daemon dies in the middle of a stream of requests from several threads: every caller gets EIO, none
   // hangs, and the other instance is unaffected.
-  const base = os.heap.malloc(8);
-  os.mem.dv.setUint32(base, root, true); os.mem.dv.setUint32(base + 4, 0, true);
+  const base = os.heap.malloc(24);
+  os.mem.u8.fill(0, base, base + 24);
+  os.mem.dv.setUint32(base, root, true);
   const hammers = [1, 2, 3].map(() => os.thread('hammer', base));
   while (Atomics.load(os.mem.i32, (base + 4) >> 2) < 30) os.yield();
   os.close(daemon);
   hammers.forEach((t) => t.join());
   c.eq(Atomics.load(os.mem.i32, (base + 4) >> 2) >= 30, true, 'requests were flowing when the daemon died');
+  const seen = [0, 1, 2].map((i) => os.mem.dv.getInt32(base + 12 + 4 * i, true));
+  c.eq(seen.join(','), `${E.IO},${E.IO},${E.IO}`, 'each caller in flight got EIO');
   c.errno(E.IO, 'after the daemon died', () => os.open(root, 'after', 0, FILE_RIGHTS));
   c.eq(os.fstat(fd).dev, 9n, 'the other instance still answers');
   os.close(daemon2);

@@ -194,7 +194,7 @@ export class Kernel {
     return new ProcessObject(this, proc);
   }
 
-  /** Tells every thread of `proc` about its current shared segments (a mapping was added). */
+  /** Tells every thread of `proc` about its current shared segments (a mapping was added or removed). */
   segmentAdded(proc: Process): void {
     const segs = proc.vm.segments.map((s) => ({ start: s.start, len: s.len, sab: s.backing.sab, offset: s.offset }));
     for (const t of proc.threads.values()) t.port?.postMessage(segs);

@@ -5,7 +5,7 @@
 // each has a deadline, and a daemon that exits (its reverse end closes) fails them all with EIO at once and
 // makes its pseudo fds report hangup. Called only on the kernel thread.
 import {
-  E, EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, FILETYPE, OP, decodeResponses, encodeRequestHeader,
+  E, EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, FILETYPE, OP, PSEUDO_MAX_DATA, decodeResponses, encodeRequestHeader,
   type PseudoRequest, type PseudoResponse,
 } from './abi/index.js';
 import type { TimerHandle } from '@cosix/hw';
@@ -228,20 +228,32 @@ export interface Call {
 
 /**
  * Sends `call` about `obj` and blocks `t` until the answer; `onAnswer` turns a successful answer into the
- * result, `onError` (if given) a daemon's errno (pseudo sockets use it to wait for an EVENT after EAGAIN).
+ * result, `onError` (if given) a daemon's errno (pseudo sockets use it to wait for an EVENT after EAGAIN),
+ * `onLost` (if given) the errno of a request the daemon never answered. A call whose data exceeds
+ * PSEUDO_MAX_DATA is EMSGSIZE and never reaches the daemon.
  * Both run as the answer arrives, while the daemon's write is being served: the answer's data is a view of
  * the daemon's memory, valid only until they return, so they copy what they keep.
  */
-export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: PseudoResponse, fds: FdCarry[]) => Ret, onError?: (e: number) => Ret): Ret {
+export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: PseudoResponse, fds: FdCarry[]) => Ret, onError?: (e: number) => Ret, onLost?: (e: number) => Ret): Ret {
   const settle = (answer: PseudoResponse | number, got: FdCarry[]): Ret => {
     if (typeof answer === 'number' || answer.errno) {
       dropFds(got);
-      // The daemon went away (or never answered): for a socket that is a reset connection.
-      if (typeof answer === 'number') return answer === E.IO && obj.isSocket ? E.CONNRESET : answer;
+      // The daemon went away (or never answered): for a socket that is a reset connection. `onLost` sees
+      // that errno (a call made of several requests reports what it did before).
+      if (typeof answer === 'number') {
+        const e = answer === E.IO && obj.isSocket ? E.CONNRESET : answer;
+        return onLost ? onLost(e) : e;
+      }
       return onError ? onError(answer.errno) : answer.errno;
     }
     return onAnswer(answer, got);
   };
+  // The protocol's promise to daemons: no request carries more than PSEUDO_MAX_DATA bytes of data, so a
+  // daemon's buffer of that size (plus a header) always holds a whole request. Callers split larger I/O.
+  if ((call.data1?.length ?? 0) + (call.data2?.length ?? 0) > PSEUDO_MAX_DATA) {
+    dropFds(call.fds ?? []);
+    return E.MSGSIZE;
+  }
   let early: [PseudoResponse | number, FdCarry[]] | undefined;
   let parked = false;
   obj.reverse.request({

@@ -36,12 +36,11 @@ export class Memory {
   /** The buffer and offset behind address `addr` (core or a shared segment). */
   locate(addr: number): [SharedArrayBuffer, number] {
     if (addr < this.coreBytes) return [this.buffer, addr];
-    let s = this.segs.find((x) => addr >= x.start && addr < x.start + x.len);
-    if (!s) {
-      const fresh = this.pullSegs() as Seg[] | undefined;
-      if (fresh) this.segs = [...fresh];
-      s = this.segs.find((x) => addr >= x.start && addr < x.start + x.len);
-    }
+    // The kernel posts the segment list whenever it changes: take the newest first, so that a mapping made
+    // where an unmapped one used to be is not served from the old one's buffer.
+    const fresh = this.pullSegs() as Seg[] | undefined;
+    if (fresh) this.segs = [...fresh];
+    const s = this.segs.find((x) => addr >= x.start && addr < x.start + x.len);
     if (!s) throw new RangeError(`address 0x${addr.toString(16)} is not mapped`);
     return [s.sab, s.offset + addr - s.start];
   }

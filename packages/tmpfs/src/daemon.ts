@@ -61,7 +61,11 @@ export class TmpfsServer {
       case OP.STAT_FGET: { const s = fs.statFget(ino); return typeof s === 'number' ? s : { data: encodeStat(s) }; }
       case OP.STAT_PUT: return done(fs.statPut(ino, q.data1, q.flags, decodeStatPut(q.data2), Number(q.arg1)));
       case OP.STAT_FPUT: return done(fs.statFput(ino, decodeStatPut(q.data2), Number(q.arg1)));
-      case OP.READDIR: { const r = fs.readdir(ino, q.arg1, Math.floor(Number(q.arg2) / DIRENT.size) + 1); return typeof r === 'number' ? r : { data: encodeDirents(r, Number(q.arg2)) }; }
+      case OP.READDIR: {
+        const max = Math.min(Number(q.arg2), PSEUDO_MAX_DATA); // an answer never carries more
+        const r = fs.readdir(ino, q.arg1, Math.floor(max / DIRENT.size) + 1);
+        return typeof r === 'number' ? r : { data: encodeDirents(r, max) };
+      }
       case OP.PREAD: { const r = fs.pread(ino, q.arg1, Math.min(Number(q.arg2), PSEUDO_MAX_DATA), space); return typeof r === 'number' ? r : { data: r }; }
       case OP.PWRITE: {
         const end = q.flags & PWRITE_APPEND ? fs.append(ino, q.data1) : fs.pwrite(ino, q.arg1, q.data1);
@@ -136,8 +140,9 @@ export async function serve(os: Os, rev: number, server: TmpfsServer): Promise<n
     for (const q of reqs) {
       // A read is answered in place: make room for all it may return, then let the file fill the buffer.
       if (q.op === OP.PREAD && used + RESP_HEADER + Math.min(Number(q.arg2), PSEUDO_MAX_DATA) > cap) await flush();
-      const r = server.handle(q, os.mem.u8.subarray(outBuf + used + RESP_HEADER, outBuf + cap));
+      let r = server.handle(q, os.mem.u8.subarray(outBuf + used + RESP_HEADER, outBuf + cap));
       if (!r) continue;
+      if (r.data.length > PSEUDO_MAX_DATA) r = { ...r, errno: E.IO, data: new Uint8Array(0) }; // never overrun the buffer
       if (used + RESP_HEADER + r.data.length > cap) await flush();
       used += writeResponse(os.mem.u8, outBuf + used, r);
     }

@@ -1,8 +1,8 @@
 // mem_map, mem_unmap, mem_protect, mem_sync, mem_advise. Mechanism in vm.ts.
-import { ADVICE, E, FILETYPE, MAP_ANON_FD, MFLAGS, MPROT, MSFLAGS, OP, R } from '../abi/index.js';
+import { ADVICE, E, FILETYPE, MAP_ANON_FD, MFLAGS, MPROT, MSFLAGS, OP, PSEUDO_MAX_DATA, R } from '../abi/index.js';
 import { FileCache } from '../filecache.js';
 import { isPseudo, rpc, type PseudoObject } from '../pseudo.js';
-import { pReadAll } from './pseudofile.js';
+import { pReadAll, pReadRange } from './pseudofile.js';
 import { PAGE_SIZE } from '../params.js';
 import { ShmObject } from '../shm.js';
 import type { Ret, Thread } from '../thread.js';
@@ -77,7 +77,9 @@ function range(t: Thread): [number, number] | number {
 export function mem_unmap(t: Thread): Ret {
   const r = range(t);
   if (typeof r === 'number') return r;
+  const before = t.proc.vm.segments.length;
   t.proc.vm.unmap(r[0], r[1]);
+  if (t.proc.vm.segments.length !== before) t.kernel.segmentAdded(t.proc); // threads drop the segment too
   return 0;
 }
 
@@ -104,14 +106,21 @@ export function mem_sync(t: Thread): Ret {
     const lo = Math.max(r[0], seg.start), hi = Math.min(r[0] + r[1], seg.start + seg.len);
     if (lo < hi) parts.push([seg.object, seg.offset + lo - seg.start, Math.min(hi - lo, seg.object.size - (seg.offset + lo - seg.start))]);
   }
+  // Each part goes in requests of at most PSEUDO_MAX_DATA bytes.
   const step = (i: number): Ret => {
     if (i >= parts.length) return 0;
     const [c, off, n] = parts[i];
     if (n <= 0) return step(i + 1);
     if (fl & MSFLAGS.INVALIDATE) {
-      return rpc(t, c.file, { op: OP.PREAD, arg1: BigInt(off), arg2: BigInt(n) }, (a) => { c.bytes.set(a.data.subarray(0, n), off); return step(i + 1); });
+      return pReadRange(t, c.file, BigInt(off), n, (b) => {
+        if (typeof b === 'number') return b;
+        c.bytes.set(b, off);
+        return step(i + 1);
+      });
     }
-    return rpc(t, c.file, { op: OP.PWRITE, arg1: BigInt(off), data1: c.bytes.slice(off, off + n) }, () => step(i + 1));
+    const chunk = Math.min(n, PSEUDO_MAX_DATA);
+    if (chunk < n) parts.splice(i + 1, 0, [c, off + chunk, n - chunk]);
+    return rpc(t, c.file, { op: OP.PWRITE, arg1: BigInt(off), data1: c.bytes.slice(off, off + chunk) }, () => step(i + 1));
   };
   return step(0);
 }
@@ -136,11 +145,12 @@ function mapShared(t: Thread, m: { addr: number; len: number; prot: number; fixe
 function mapPseudo(t: Thread, file: PseudoObject, addr: number, len: number, prot: number, shared: boolean, fixed: boolean, off: bigint): Ret {
   const vm = t.proc.vm;
   if (!shared) {
-    return rpc(t, file, { op: OP.PREAD, arg1: off, arg2: BigInt(len) }, (a) => {
+    return pReadRange(t, file, off, len, (b) => {
+      if (typeof b === 'number') return b;
       const at = place(vm, addr, len, fixed, true);
       if (at < 0) return at === -1 ? E.NOMEM : -at;
       vm.mapCore(at, len, prot);
-      vm.coreU8.set(a.data.subarray(0, len), at);
+      vm.coreU8.set(b, at);
       t.setResult(at);
       return 0;
     });

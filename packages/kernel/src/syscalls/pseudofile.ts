@@ -101,18 +101,48 @@ export function pRead(t: Thread, d: Description, obj: PseudoObject, iovs: Iov[],
 
 /**
  * Writes the iovecs' bytes at `off` (or at the description's offset, or at the end with O_APPEND). They are
- * copied once, into a bounce buffer the kernel reuses after the daemon has read the request.
+ * copied once, into a bounce buffer the kernel reuses after the daemon has read the last request. A write
+ * larger than a request can carry (PSEUDO_MAX_DATA) goes as several requests in order; if one fails after
+ * others succeeded, the call returns the bytes written so far, as a short write.
  */
 export function pWrite(t: Thread, d: Description, obj: PseudoObject, iovs: Iov[], off?: bigint): Ret {
   const pool = t.kernel.bounce;
   const data = gather(t, iovs, (n) => pool.take(n));
   if (typeof data === 'number') return data;
   const append = off === undefined && d.append;
-  return rpc(t, obj, { op: OP.PWRITE, flags: append ? PWRITE_APPEND : 0, arg1: off ?? d.offset, data1: data, release: () => pool.give(data) }, (r) => {
-    if (off === undefined) d.offset = r.value2;
-    t.setResult(Number(r.value1));
-    return 0;
-  });
+  const step = (done: number): Ret => {
+    const n = Math.min(PSEUDO_MAX_DATA, data.length - done), last = done + n >= data.length;
+    const at = off === undefined ? d.offset : off + BigInt(done);
+    const partial = (e: number): Ret => (done > 0 ? (t.setResult(done), 0) : e);
+    return rpc(t, obj, {
+      op: OP.PWRITE, flags: append ? PWRITE_APPEND : 0, arg1: at, data1: data.subarray(done, done + n),
+      release: last ? () => pool.give(data) : undefined,
+    }, (r) => {
+      if (off === undefined) d.offset = r.value2;
+      const wrote = done + Number(r.value1);
+      if (last || Number(r.value1) < n) { t.setResult(wrote); return 0; }
+      return step(wrote);
+    }, partial, partial);
+  };
+  return step(0);
+}
+
+/**
+ * Reads `len` bytes at `off` in requests of at most PSEUDO_MAX_DATA; `done` gets them (fewer at the end of
+ * the file) or an errno.
+ */
+export function pReadRange(t: Thread, obj: PseudoObject, off: bigint, len: number, done: (b: Uint8Array | number) => Ret): Ret {
+  const out = new Uint8Array(len);
+  const next = (at: number): Ret => {
+    if (at >= len) return done(out);
+    const n = Math.min(PSEUDO_MAX_DATA, len - at);
+    return rpc(t, obj, { op: OP.PREAD, arg1: off + BigInt(at), arg2: BigInt(n) }, (c) => {
+      const got = Math.min(c.data.length, n);
+      out.set(c.data.subarray(0, got), at);
+      return got === 0 ? done(out.subarray(0, at)) : next(at + got);
+    }, done, done);
+  };
+  return next(0);
 }
 
 /** SEEK_END needs the size, which only the daemon knows. */
@@ -133,16 +163,6 @@ export function pReadAll(t: Thread, obj: PseudoObject, done: (b: Uint8Array | nu
     if (r.data.length !== FILESTAT.size) return done(E.IO);
     const size = new DataView(r.data.buffer, r.data.byteOffset).getBigUint64(24, true);
     if (size > BigInt(MAX_EXEC_BYTES)) return done(E.NOEXEC);
-    const out = new Uint8Array(Number(size));
-    const next = (at: number): Ret => {
-      if (at >= out.length) return done(out);
-      const n = Math.min(PSEUDO_MAX_DATA, out.length - at);
-      return rpc(t, obj, { op: OP.PREAD, arg1: BigInt(at), arg2: BigInt(n) }, (c) => {
-        if (c.data.length === 0) return done(out.subarray(0, at));
-        out.set(c.data.subarray(0, out.length - at), at);
-        return next(at + c.data.length);
-      });
-    };
-    return next(0);
+    return pReadRange(t, obj, 0n, Number(size), done);
   });
 }

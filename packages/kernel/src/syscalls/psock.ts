@@ -1,7 +1,7 @@
 // Socket calls on pseudo sockets: each is a request to the daemon. A daemon answers EAGAIN when a call
 // would block and later sends an EVENT for the handle; a blocking caller then waits on the socket's queue
 // and asks again. Descriptors travel both ways with their rights (abi/pseudo.ts says how).
-import { E, MPROT, OP, SOCKSTAT, type PseudoResponse } from '../abi/index.js';
+import { E, FILETYPE, MPROT, OP, PSEUDO_MAX_DATA, SOCKSTAT, type PseudoResponse } from '../abi/index.js';
 import type { Description } from '../object.js';
 import { PseudoObject, rpc, type Call } from '../pseudo.js';
 import type { RightSet } from '../rightsets.js';
@@ -39,9 +39,13 @@ export function pRecv(t: Thread, d: Description, obj: PseudoObject, iovs: Iov[],
   });
 }
 
-/** Sends `data` (and `fds`, consumed either way) to the daemon; `done` gets the count it took. */
+/**
+ * Sends `data` (and `fds`, consumed either way) to the daemon; `done` gets the count it took. A stream
+ * socket sends at most PSEUDO_MAX_DATA bytes per call (a short send); a larger datagram is EMSGSIZE.
+ */
 export function pSend(t: Thread, d: Description, obj: PseudoObject, data: Uint8Array, fds: FdCarry[], done: (n: number) => Ret): Ret {
-  return waiting(t, obj, d, true, { op: OP.SOCK_SEND, data1: data, fds, arg2: BigInt(fds.length) }, (a) => done(Number(a.value1)));
+  const part = obj.type === FILETYPE.SOCKET_STREAM ? data.subarray(0, PSEUDO_MAX_DATA) : data;
+  return waiting(t, obj, d, true, { op: OP.SOCK_SEND, data1: part, fds, arg2: BigInt(fds.length) }, (a) => done(Number(a.value1)));
 }
 
 export function pSockStat(t: Thread, obj: PseudoObject, buf: number, flags: number): Ret {
