@@ -11,11 +11,11 @@ export class TestMachine {
   readonly serial: SerialPort;
   output = '';
 
-  constructor() {
+  constructor(opts: { pseudoTimeoutMs?: number } = {}) {
     const out = new PassThrough();
     out.on('data', (b: Buffer) => { this.output += b.toString('latin1'); });
     this.serial = new SerialPort(out);
-    this.kernel = bootKernel({ serial: this.serial, minWorkers: 2 });
+    this.kernel = bootKernel({ serial: this.serial, minWorkers: 2, ...opts });
   }
 
   /** Runs `name` with fds 0 and 2 = the console and fd 1 = bootfs; args default to {stdout: fd 0, bootfs: fd 1}. */

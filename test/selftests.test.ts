@@ -20,3 +20,16 @@ describe('userland self-tests', function () {
     });
   }
 });
+
+describe('a daemon that stops answering', function () {
+  let m: TestMachine;
+  before(() => { m = new TestMachine({ pseudoTimeoutMs: 300 }); });
+  after(() => m.shutdown());
+
+  it('is cut off after the pseudo timeout: its callers get EIO, its fds hang up, nothing is left behind', async function () {
+    const r = await m.runWithPseudo('pseudo_test', { muteMs: 300 });
+    expect(r.output, r.output).to.include('pseudo_test: ok');
+    const s = await m.settled();
+    expect(s, JSON.stringify(s)).to.include({ liveProcesses: 0, threads: 0, waiters: 0, timers: 0, objects: 0 });
+  });
+});

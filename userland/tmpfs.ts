@@ -1,5 +1,5 @@
 // The tmpfs daemon program: argdata {reverse: fd, dev?: number, limit?: number (bytes)}. It serves an empty
-// in-memory filesystem through the reverse end until it is killed.
+// in-memory filesystem through the reverse end until it is killed or the kernel cuts it off.
 import { CLOCK, type ArgValue, type Os } from '@cosix/libc';
 import { Tmpfs, TmpfsServer, serve } from '@cosix/tmpfs';
 

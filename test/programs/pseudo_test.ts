@@ -1,8 +1,9 @@
 // Pseudo fds end to end, with a toy daemon in a second thread: file calls on the pseudo end arrive as
 // requests on the reverse end; answers may come back in any order; many requests are in flight at once;
-// when the daemon closes its end, pending and later calls fail with EIO and poll reports hangup.
+// when the daemon closes its end, pending and later calls fail with EIO and poll reports hangup; with
+// argdata muteMs, the same for a daemon that stops answering (the kernel's pseudo timeout is muteMs).
 import {
-  E, EVENTRWFLAGS, EVENTTYPE, FILESTAT, OP, R, decodeRequests, encodeResponse, utf8Decode, utf8Encode,
+  CLOCK, E, EVENTRWFLAGS, EVENTTYPE, FILESTAT, OP, R, decodeRequests, encodeResponse, utf8Decode, utf8Encode,
   type ArgValue, type Os, type PseudoRequest, type PseudoResponse,
 } from '@cosix/libc';
 import { Checker } from './lib/check.js';
@@ -39,6 +40,11 @@ export const entries = {
       for (const b of out) os.writeAll(rev, b);
     }
   },
+  /** Answers nothing: reads requests until the kernel cuts it off (end of file), then ends. */
+  mute(os: Os, rev: number): void {
+    while (os.read(rev, 1 << 20).length > 0) { /* requests pile up unanswered */ }
+    os.close(rev);
+  },
   reader(os: Os, pfd: number): number {
     const fd = os.open(pfd, 'hello', 0, R.FD_READ | R.FD_SEEK);
     let ok = 0;
@@ -69,5 +75,22 @@ export function main(os: Os, args: ArgValue): number {
   c.errno(E.IO, 'later calls on its fds fail too', () => os.read(fd, 4));
   const ev = os.poll([{ type: EVENTTYPE.FD_READ, fd }]);
   c.ok((ev[0].flags & EVENTRWFLAGS.HANGUP) !== 0, 'poll reports hangup');
+
+  // A daemon that stops answering (run under a kernel with a short pseudo timeout: argdata muteMs).
+  const muteMs = (args as { muteMs?: number }).muteMs;
+  if (muteMs !== undefined) {
+    const [rev2, pfd2] = os.pseudoPair(factory, 'DIRECTORY');
+    const mute = os.thread('mute', rev2);
+    const t0 = os.clock(CLOCK.MONOTONIC);
+    c.errno(E.IO, 'a daemon that stops answering fails the call', () => os.open(pfd2, 'anything', 0, R.FD_READ));
+    const waited = Number(os.clock(CLOCK.MONOTONIC) - t0) / 1e6;
+    c.ok(waited >= muteMs * 0.9 && waited < muteMs + 2000, `... after the timeout (${waited.toFixed(0)} ms, timeout ${muteMs} ms)`);
+    const t1 = os.clock(CLOCK.MONOTONIC);
+    c.errno(E.IO, 'later calls fail at once', () => os.stat(pfd2, 'x'));
+    c.ok(Number(os.clock(CLOCK.MONOTONIC) - t1) / 1e6 < muteMs / 2, 'without waiting for another timeout');
+    const ev2 = os.poll([{ type: EVENTTYPE.FD_READ, fd: pfd2 }]);
+    c.ok((ev2[0].flags & EVENTRWFLAGS.HANGUP) !== 0, 'poll reports hangup on the mute daemon\'s fds');
+    mute.join(); // the daemon's own reads saw end-of-file
+  }
   return c.done();
 }

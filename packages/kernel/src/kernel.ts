@@ -29,6 +29,8 @@ export interface KernelOptions {
   serial?: SerialPort;
   logger?: Logger;
   minWorkers?: number;
+  /** How long a daemon may take to answer a pseudo-fd request before it is cut off (PSEUDO_TIMEOUT_MS). */
+  pseudoTimeoutMs?: number;
 }
 
 export interface KernelStats {
@@ -62,6 +64,7 @@ export class Kernel {
   private closed = false;
   private readonly sweeper: NodeJS.Timeout;
   readonly ncpus = availableParallelism();
+  readonly pseudoTimeoutMs: number;
 
   constructor(opts: KernelOptions = {}) {
     this.log = opts.logger ?? pino({ level: process.env.COSIX_LOG ?? 'warn' }, pino.destination(2));
@@ -69,6 +72,7 @@ export class Kernel {
     const runner = this.bootfs.files.get('wasi-run');
     setWasiRunner(runner ? new TextDecoder().decode(runner) : undefined);
     this.serial = opts.serial;
+    this.pseudoTimeoutMs = opts.pseudoTimeoutMs ?? P.PSEUDO_TIMEOUT_MS;
     this.sched = new Scheduler(this.timers, () => this.queueDrain());
     this.sweeper = setInterval(() => this.sweep(), P.SWEEP_MS);
     this.sweeper.unref();

@@ -1,9 +1,10 @@
 // Pseudo file descriptors. A pseudo pair is a pseudo end, which behaves like any fd of its type, and a
 // reverse end held by a daemon: every operation on the pseudo end becomes a request (abi/pseudo.ts) that
 // the daemon reads from the reverse end and answers by writing to it. The kernel checks rights on the
-// pseudo end before forwarding; the daemon gets only the request's bytes. Many requests can be in flight;
-// each has a deadline, and a daemon that exits (its reverse end closes) fails them all with EIO at once and
-// makes its pseudo fds report hangup. Called only on the kernel thread.
+// pseudo end before forwarding; the daemon gets only the request's bytes. Many requests can be in flight.
+// A daemon that exits (its reverse end closes) or misses a request's deadline is cut off: every pending
+// and later call on its pseudo fds fails with EIO, its pseudo fds report hangup, and its own reads of the
+// reverse end see end-of-file. Called only on the kernel thread.
 import {
   E, EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, FILETYPE, OP, PSEUDO_MAX_DATA, decodeResponses, encodeRequestHeader,
   type PseudoRequest, type PseudoResponse,
@@ -11,7 +12,6 @@ import {
 import type { TimerHandle } from '@cosix/hw';
 import type { Kernel } from './kernel.js';
 import { Description, KObject, type Readiness } from './object.js';
-import { PSEUDO_TIMEOUT_MS } from './params.js';
 import { RIGHTSETS } from './rightsets.js';
 import type { Ret, Thread } from './thread.js';
 import { UnixSocket, dropFds, type FdCarry, type RecvResult } from './unixsock.js';
@@ -48,8 +48,10 @@ export class ReverseObject extends KObject {
     if (this.dead) { dropFds(fds); release?.(); done(E.IO, []); return; }
     const id = this.nextId;
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
-    const timer = this.kernel.timers.add(this.kernel.monotonic() + BigInt(PSEUDO_TIMEOUT_MS) * 1_000_000n, () => {
-      if (this.pending.delete(id)) done(E.IO, []);
+    const timer = this.kernel.timers.add(this.kernel.monotonic() + BigInt(this.kernel.pseudoTimeoutMs) * 1_000_000n, () => {
+      if (!this.pending.has(id)) return;
+      this.kernel.log.warn({ op: r.op, ms: this.kernel.pseudoTimeoutMs }, 'pseudo: daemon did not answer in time; cutting it off');
+      this.cutOff();
     });
     this.pending.set(id, { done, timer, op: r.op });
     this.post({ ...r, id }, fds, release);
@@ -163,12 +165,20 @@ export class ReverseObject extends KObject {
   }
 
   override readiness(_d: Description, write: boolean): Readiness {
-    if (write) return { ready: true, nbytes: 1 << 20, hangup: false };
-    return { ready: this.outbox.length > 0, nbytes: this.outbox[0]?.size ?? 0, hangup: false };
+    if (write) return { ready: true, nbytes: 1 << 20, hangup: this.dead };
+    return { ready: this.outbox.length > 0 || this.dead, nbytes: this.outbox[0]?.size ?? 0, hangup: this.dead };
   }
 
-  protected override destroy(): void {
+  protected override destroy(): void { this.cutOff(); }
+
+  /**
+   * Ends the service of this reverse end (the daemon closed it, or stopped answering): pending calls fail
+   * with EIO, later ones at once, pseudo fds report hangup, and the daemon's reads see end-of-file.
+   */
+  cutOff(): void {
+    if (this.dead) return;
     this.dead = true;
+    this.readQueue.wakeAll();
     for (const m of this.outbox) { dropFds(m.fds); m.release?.(); }
     this.outbox = [];
     const pend = [...this.pending.values()];

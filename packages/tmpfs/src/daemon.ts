@@ -117,11 +117,12 @@ export function encodeDirents(ents: Dirent[], max: number): Uint8Array {
 }
 
 /**
- * Serves requests from reverse fd `rev` until the process ends. Requests are read into one buffer and
- * handled in place (their data are views of it, and the filesystem copies what it keeps); answers are
- * encoded straight into a second buffer, which one fd_write hands to the kernel.
+ * Serves requests from reverse fd `rev` until the kernel cuts the daemon off (end of file; returns 0).
+ * Requests are read into one buffer and handled in place (their data are views of it, and the filesystem
+ * copies what it keeps); answers are encoded straight into a second buffer, which one fd_write hands to
+ * the kernel.
  */
-export async function serve(os: Os, rev: number, server: TmpfsServer): Promise<never> {
+export async function serve(os: Os, rev: number, server: TmpfsServer): Promise<number> {
   const cap = PSEUDO_MAX_DATA + 64 * 1024;
   const inBuf = os.heap.malloc(cap), outBuf = os.heap.malloc(cap), iov = os.heap.malloc(8);
   const dv = os.mem.dv;
@@ -129,6 +130,7 @@ export async function serve(os: Os, rev: number, server: TmpfsServer): Promise<n
   for (;;) {
     dv.setUint32(iov, inBuf, true); dv.setUint32(iov + 4, cap, true);
     os.check(await os.sys.callAsync(SYS.fd_read, rev, iov, 1), 'fd_read(reverse)');
+    if (os.sys.r(0) === 0) return 0; // end of file: the kernel cut this daemon off
     const reqs = decodeRequests(os.mem.u8.subarray(inBuf, inBuf + os.sys.r(0)));
     let used = 0;
     const flush = async () => {
