@@ -38,6 +38,7 @@ describe('cosix run', function () {
     symlinkSync('/etc/passwd', join(dir, 'data/link-abs'));
     symlinkSync('..', join(dir, 'data/link-up'));
     symlinkSync('../..', join(dir, 'data/sub/link-deep'));
+    expect(spawnSync('mkfifo', [join(dir, 'data/fifo')]).status).to.equal(0);
     const r = spawnSync(process.execPath, [CLI, 'run', 'escape_test', '--dir', `${join(dir, 'data')}::/data`], { encoding: 'utf8', timeout: 30_000, input: '' });
     expect(r.status, r.stdout + r.stderr).to.equal(0);
   });

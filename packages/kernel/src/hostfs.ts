@@ -5,12 +5,17 @@
 // a time through /proc/self/fd/<fd>/<name>, opening each directory with O_NOFOLLOW|O_DIRECTORY, so the host
 // kernel resolves every step relative to a directory we hold: no string prefix checks, no window between
 // check and use. `..` is resolved on the stack of directories walked (never above the handle's directory),
-// absolute paths are refused, and symbolic links are never followed: a link met while walking, or as the
-// object of an open, is refused with ENOTCAPABLE (links can still be listed, read with readlink, removed).
+// absolute paths are refused, and symbolic links are never followed: a link met while walking, as the
+// object of an open, or as the object of a call asked to follow it (stat, stat_put, link with
+// SYMLINK_FOLLOW), is refused with ENOTCAPABLE (links can still be listed, read with readlink, removed).
 // A read-only mount refuses every change with EROFS.
+//
+// The server runs on the kernel thread, so it must never block: files are opened with O_NONBLOCK and only
+// regular files and directories are served. A FIFO, socket or device node in the host directory is
+// refused with ENOTSUP (opening or reading a FIFO could wait forever for a writer).
 import * as fs from 'node:fs';
 import {
-  DIRENT, E, FILESTAT, FILETYPE, FSFLAGS, OFLAGS, OP, PSEUDO_MAX_DATA, PWRITE_APPEND, ULFLAGS, utf8Decode, utf8Encode,
+  DIRENT, E, FILESTAT, FILETYPE, FSFLAGS, LOOKUP, OFLAGS, OP, PSEUDO_MAX_DATA, PWRITE_APPEND, ULFLAGS, utf8Decode, utf8Encode,
   type PseudoRequest, type PseudoResponse,
 } from './abi/index.js';
 import { components } from './path.js';
@@ -126,11 +131,11 @@ export class HostfsServer {
       case OP.SYMLINK: return this.ro() ?? this.at(h, q.data2, (d, n) => (fs.symlinkSync(utf8Decode(q.data1) ?? '', proc(d, n)), {}));
       case OP.READLINK: return this.at(h, q.data1, (d, n) => ({ data: utf8Encode(fs.readlinkSync(proc(d, n))).subarray(0, Number(q.arg1)) }));
       case OP.LINK: case OP.RENAME: return this.ro() ?? this.twoPaths(h, q);
-      case OP.STAT_GET: return this.at(h, q.data1, (d, n) => ({ data: this.stat(fs.lstatSync(proc(d, n), { bigint: true })) }));
+      case OP.STAT_GET: return this.at(h, q.data1, (d, n) => this.unfollowed(d, n, q.flags) ?? { data: this.stat(fs.lstatSync(proc(d, n), { bigint: true })) });
       case OP.STAT_FGET: return { data: this.stat(fs.fstatSync(h.fd, { bigint: true })) };
-      case OP.STAT_PUT: return this.ro() ?? this.at(h, q.data1, (d, n) => this.times(proc(d, n), q, true));
+      case OP.STAT_PUT: return this.ro() ?? this.at(h, q.data1, (d, n) => this.unfollowed(d, n, q.flags) ?? this.times(proc(d, n), q, true));
       case OP.STAT_FPUT: return this.ro() ?? this.fput(h, q);
-      case OP.READDIR: return h.dir ? { data: this.readdir(h, q.arg1, Number(q.arg2)) } : E.NOTDIR;
+      case OP.READDIR: return h.dir ? { data: this.readdir(h, q.arg1, Math.min(Number(q.arg2), PSEUDO_MAX_DATA)) } : E.NOTDIR;
       case OP.PREAD: return this.pread(h, q.arg1, Math.min(Number(q.arg2), PSEUDO_MAX_DATA));
       case OP.PWRITE: return this.ro() ?? this.pwrite(h, q);
       case OP.ALLOCATE: return this.ro() ?? this.allocate(h, q.arg1 + q.arg2);
@@ -138,6 +143,14 @@ export class HostfsServer {
       case OP.SYNC: return h.dir ? {} : (q.flags & 1 ? fs.fdatasyncSync(h.fd) : fs.fsyncSync(h.fd), {});
       default: return E.NOTSUP;
     }
+  }
+
+  /** ENOTCAPABLE when the call asks to follow a symbolic link at `n` (hostfs never follows one). */
+  private unfollowed(d: number, n: string, lookup: number): number | undefined {
+    if (!(lookup & LOOKUP.SYMLINK_FOLLOW)) return undefined;
+    let link = false;
+    try { link = fs.lstatSync(proc(d, n)).isSymbolicLink(); } catch { /* missing: the call reports it */ }
+    return link ? E.NOTCAPABLE : undefined;
   }
 
   private unlinkFile(d: number, n: string): void {
@@ -150,8 +163,13 @@ export class HostfsServer {
     if (this.readOnly && of & (OFLAGS.CREAT | OFLAGS.TRUNC)) return E.ROFS;
     return this.at(h, q.data1, (d, n) => {
       const p = proc(d, n);
-      let flags = C.O_NOFOLLOW | (of & OFLAGS.CREAT ? C.O_CREAT : 0) | (of & OFLAGS.EXCL ? C.O_EXCL : 0) | (of & OFLAGS.TRUNC ? C.O_TRUNC : 0);
+      let flags = C.O_NOFOLLOW | C.O_NONBLOCK | (of & OFLAGS.CREAT ? C.O_CREAT : 0) | (of & OFLAGS.EXCL ? C.O_EXCL : 0) | (of & OFLAGS.TRUNC ? C.O_TRUNC : 0);
       if (of & OFLAGS.DIRECTORY || (utf8Decode(q.data1) ?? '').endsWith('/')) flags |= C.O_DIRECTORY;
+      // Refuse special files before opening them (opening a device can have effects); the check after the
+      // open catches one swapped in between.
+      let pre: fs.Stats | undefined;
+      try { pre = fs.lstatSync(p); } catch { pre = undefined; }
+      if (pre && !pre.isFile() && !pre.isDirectory() && !pre.isSymbolicLink()) return E.NOTSUP;
       let fd: number;
       try {
         fd = fs.openSync(p, flags | (this.readOnly ? C.O_RDONLY : C.O_RDWR));
@@ -160,7 +178,8 @@ export class HostfsServer {
         if (code !== 'EISDIR' && code !== 'EACCES' && code !== 'EROFS') throw e;
         fd = fs.openSync(p, (flags & ~(C.O_CREAT | C.O_TRUNC)) | C.O_RDONLY); // directories and read-only files
       }
-      const dir = fs.fstatSync(fd).isDirectory();
+      const st = fs.fstatSync(fd), dir = st.isDirectory();
+      if (!dir && !st.isFile()) { fs.closeSync(fd); return E.NOTSUP; } // a FIFO, socket or device: see the top
       const handle = this.nextHandle++;
       this.handles.set(handle, { fd, dir });
       return { value1: handle, value2: BigInt(dir ? FILETYPE.DIRECTORY : FILETYPE.REGULAR_FILE) };
@@ -171,7 +190,11 @@ export class HostfsServer {
     const h2 = this.handles.get(q.arg1);
     if (!h2) return E.BADF;
     return this.at(h, q.data1, (d1, n1) => this.at(h2, q.data2, (d2, n2) => {
-      if (q.op === OP.LINK) fs.linkSync(proc(d1, n1), proc(d2, n2));
+      if (q.op === OP.LINK) {
+        const refused = this.unfollowed(d1, n1, q.flags);
+        if (refused) return refused;
+        fs.linkSync(proc(d1, n1), proc(d2, n2));
+      }
       else fs.renameSync(proc(d1, n1), proc(d2, n2));
       return {};
     }));
