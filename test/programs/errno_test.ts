@@ -1,7 +1,8 @@
 // Provokes every (syscall, errno) pair that abi/errors.ts documents, through raw syscalls with the exact
-// arguments that cause each one. Prints `PAIR <syscall> <ERRNO>` per pair provoked as documented;
-// test/errors.test.ts checks that the printed set equals the documented set.
-import { E, FDSFLAGS, FDFLAGS, FILETYPE, MFLAGS, MPROT, R, RIGHTS_ALL, SYS, type ArgValue, type ErrnoName, type Os } from '@cosix/libc';
+// arguments that cause each one. Prints `PAIR <syscall> <ERRNO>` per pair provoked as documented; with a
+// pseudo-pair factory (argdata `pseudo`) it also starts a tmpfs and prints `FSPAIR <syscall> <ERRNO>` for
+// the filesystem's errors (FS_ERRORS). test/errors.test.ts checks that the printed sets equal the documented ones.
+import { ArgFd, E, FDSFLAGS, FDFLAGS, FILETYPE, LOOKUP, MFLAGS, MPROT, OFLAGS, R, RIGHTS_ALL, SYS, ULFLAGS, type ArgValue, type ErrnoName, type Os } from '@cosix/libc';
 
 export function main(os: Os, args: ArgValue): number {
   const bootfs = (args as { bootfs: { fd: number } }).bootfs.fd;
@@ -187,6 +188,87 @@ export function main(os: Os, args: ArgValue): number {
   t('sock_stat_get', 'FAULT', () => sc('sock_stat_get', sa, 0, 0));
   t('thread_create', 'FAULT', () => sc('thread_create', 0));
   t('*', 'NOSYS', () => os.sys.call(200));
+  const pseudo = (args as { pseudo?: { fd: number } }).pseudo?.fd;
+  if (pseudo !== undefined) failed += filesystemErrors(os, bootfs, pseudo, sc, str, path, buf, iov);
   os.writeAll(0, failed ? `errno_test: ${failed} failed\n` : 'errno_test: ok\n');
   return failed ? 1 : 0;
+}
+
+/** The FS_ERRORS pairs, on a tmpfs of 1 MiB started here. Returns how many were not provoked as documented. */
+function filesystemErrors(os: Os, bootfs: number, factory: number, sc: (name: string, ...a: (number | bigint)[]) => number,
+  str: (s: string) => number, path: number, buf: number, iov: number): number {
+  let failed = 0;
+  const t = (name: string, errno: ErrnoName, fn: () => number) => {
+    const got = fn();
+    if (got === E[errno]) os.writeAll(0, `FSPAIR ${name} ${errno}\n`);
+    else { failed++; os.writeAll(0, `FAIL fs ${name} ${errno}: got ${got}\n`); }
+  };
+  const exe = os.open(bootfs, 'tmpfs', 0, R.FD_READ | R.PROC_EXEC);
+  const start = (limit: number) => {
+    const [rev, root] = os.pseudoPair(factory, 'DIRECTORY');
+    const proc = os.spawn(exe, { reverse: new ArgFd(0), limit }, [rev]);
+    os.close(rev);
+    return { root, proc };
+  };
+  const { root, proc } = start(1 << 20);
+  const other = start(1 << 20);
+  const dv = os.mem.dv;
+  // Two paths at `path` and `path + 4096`.
+  const two = (a: string, b: string) => { const la = str(a); for (let i = 0; i < b.length; i++) os.mem.u8[path + 4096 + i] = b.charCodeAt(i); return [path, la, path + 4096, b.length] as const; };
+  const mkdir = (p: string) => os.check(sc('file_create', root, path, str(p), FILETYPE.DIRECTORY), `mkdir ${p}`);
+  const touch = (p: string) => os.close(os.open(root, p, OFLAGS.CREAT, R.FD_WRITE));
+  const symlink = (target: string, name: string) => { const [pa, la, pb, lb] = two(target, name); return sc('file_symlink', pa, la, root, pb, lb); };
+  mkdir('d'); mkdir('full'); touch('full/x'); touch('f');
+  os.check(symlink('loop', 'loop'), 'symlink loop');
+  os.check(symlink('f', 'lnk'), 'symlink lnk');
+
+  // Kernel checks that need a directory the caller may change (PAIR lines, as above).
+  const kpair = (name: string, errno: ErrnoName, fn: () => number) => {
+    const got = fn();
+    if (got === E[errno]) os.writeAll(0, `PAIR ${name} ${errno}\n`);
+    else { failed++; os.writeAll(0, `FAIL ${name} ${errno}: got ${got}\n`); }
+  };
+  kpair('file_create', 'INVAL', () => sc('file_create', root, path, str('x'), FILETYPE.REGULAR_FILE));
+  kpair('file_unlink', 'INVAL', () => sc('file_unlink', root, path, str('f'), 0x80));
+  kpair('file_stat_put', 'INVAL', () => sc('file_stat_put', root, path, str('f'), buf, 0));
+
+  t('file_create', 'EXIST', () => sc('file_create', root, path, str('d'), FILETYPE.DIRECTORY));
+  t('file_create', 'NOENT', () => sc('file_create', root, path, str('no/d'), FILETYPE.DIRECTORY));
+  t('file_open', 'EXIST', () => sc('file_open', root, path, str('f'), OFLAGS.CREAT | OFLAGS.EXCL, buf));
+  t('file_open', 'NOTDIR', () => sc('file_open', root, path, str('f'), OFLAGS.DIRECTORY, buf));
+  t('file_open', 'LOOP', () => sc('file_open', BigInt(root) | (BigInt(LOOKUP.SYMLINK_FOLLOW) << 32n), path, str('loop'), 0, buf));
+  t('file_stat_get', 'LOOP', () => sc('file_stat_get', BigInt(root) | (BigInt(LOOKUP.SYMLINK_FOLLOW) << 32n), path, str('loop'), buf));
+  t('file_readlink', 'INVAL', () => sc('file_readlink', root, path, str('f'), buf, 64));
+  t('file_symlink', 'EXIST', () => symlink('x', 'f'));
+  const link = (a: string, b: string, to = root) => { const [pa, la, pb, lb] = two(a, b); return sc('file_link', root, pa, la, to, pb, lb); };
+  t('file_link', 'EXIST', () => link('f', 'd'));
+  t('file_link', 'PERM', () => link('d', 'd2'));
+  t('file_link', 'XDEV', () => link('f', 'f', other.root));
+  const rename = (a: string, b: string, to = root) => { const [pa, la, pb, lb] = two(a, b); return sc('file_rename', root, pa, la, to, pb, lb); };
+  t('file_rename', 'NOENT', () => rename('missing', 'x'));
+  t('file_rename', 'NOTEMPTY', () => rename('d', 'full'));
+  t('file_rename', 'ISDIR', () => rename('f', 'd'));
+  t('file_rename', 'NOTDIR', () => rename('d', 'f'));
+  t('file_rename', 'INVAL', () => rename('d', 'd/sub'));
+  t('file_rename', 'XDEV', () => rename('f', 'f', other.root));
+  t('file_unlink', 'ISDIR', () => sc('file_unlink', root, path, str('d'), 0));
+  t('file_unlink', 'NOTDIR', () => sc('file_unlink', root, path, str('f'), ULFLAGS.REMOVEDIR));
+  t('file_unlink', 'NOTEMPTY', () => sc('file_unlink', root, path, str('full'), ULFLAGS.REMOVEDIR));
+  const dirfd = os.open(root, 'd', OFLAGS.DIRECTORY, R.FD_READ | R.FD_WRITE | R.FILE_READDIR);
+  t('fd_read', 'ISDIR', () => sc('fd_read', dirfd, iov, 1));
+  t('fd_write', 'ISDIR', () => sc('fd_write', dirfd, iov, 1));
+  // Fill the 1 MiB filesystem: the write that does not fit fails whole, and so does an allocation.
+  const fd = os.open(root, 'big', OFLAGS.CREAT, R.FD_WRITE | R.FILE_ALLOCATE | R.FILE_STAT_FGET);
+  const bigIov = os.heap.malloc(8);
+  dv.setUint32(bigIov, buf, true); dv.setUint32(bigIov + 4, 768 << 10, true);
+  os.check(sc('fd_write', fd, bigIov, 1), 'fill most of tmpfs');
+  t('fd_write', 'NOSPC', () => sc('fd_write', fd, bigIov, 1));
+  if (os.fstat(fd).size !== 768n << 10n) { failed++; os.writeAll(0, 'FAIL fs fd_write NOSPC wrote part of the data\n'); }
+  t('file_allocate', 'NOSPC', () => sc('file_allocate', fd, 0, 1 << 20));
+  os.close(dirfd); os.close(fd);
+  // The daemon goes away: every call on its fds is EIO.
+  os.close(proc);
+  t('*', 'IO', () => sc('file_stat_get', root, path, str('f'), buf));
+  os.close(other.proc);
+  return failed;
 }

@@ -28,7 +28,7 @@ export const SYSCALL_ERRORS: Readonly<Record<string, Errs>> = {
   fd_write: [BADF, NOTCAP('FD_WRITE'), FAULT('the iovec array or a buffer'), ['AGAIN', 'non-blocking and no room'], ['PIPE', 'the read end is gone']],
   file_advise: [BADF, NOTCAP('FILE_ADVISE'), ['INVAL', 'unknown advice']],
   file_allocate: [BADF, NOTCAP('FILE_ALLOCATE'), ['INVAL', 'zero length, or an object that has no size to grow']],
-  file_create: [BADF, ['NOTDIR', 'the fd is not a directory'], NOTCAP('FILE_CREATE_DIRECTORY')],
+  file_create: [BADF, ['NOTDIR', 'the fd is not a directory'], NOTCAP('FILE_CREATE_DIRECTORY'), ['INVAL', 'the type is not DIRECTORY (files are made by file_open with CREAT)']],
   file_link: [BADF, NOTCAP('FILE_LINK_SOURCE')],
   file_open: [BADF, ['NOTDIR', 'the fd is not a directory'], NOTCAP('FILE_OPEN, or asks for rights beyond its inheriting rights, or the path leaves the directory'), ['NOENT', 'no such file'], ['INVAL', 'unknown oflags, or a NUL or control byte in the path'], ['NAMETOOLONG', 'the path is longer than MAX_PATH']],
   file_readdir: [BADF, ['NOTDIR', 'the fd is not a directory'], NOTCAP('FILE_READDIR'), FAULT('the buffer')],
@@ -37,9 +37,9 @@ export const SYSCALL_ERRORS: Readonly<Record<string, Errs>> = {
   file_stat_fget: [BADF, NOTCAP('FILE_STAT_FGET'), FAULT('the filestat buffer')],
   file_stat_fput: [BADF, NOTCAP('FILE_STAT_FPUT_SIZE or FILE_STAT_FPUT_TIMES'), ['INVAL', 'no or unknown fsflags, or SIZE mixed with times']],
   file_stat_get: [BADF, ['NOTDIR', 'the fd is not a directory'], NOTCAP('FILE_STAT_GET'), ['NOENT', 'no such file'], FAULT('the filestat buffer')],
-  file_stat_put: [BADF, NOTCAP('FILE_STAT_PUT_TIMES')],
+  file_stat_put: [BADF, NOTCAP('FILE_STAT_PUT_TIMES'), ['INVAL', 'no or unknown fsflags (SIZE only through file_stat_fput)']],
   file_symlink: [BADF, NOTCAP('FILE_SYMLINK')],
-  file_unlink: [BADF, NOTCAP('FILE_UNLINK')],
+  file_unlink: [BADF, NOTCAP('FILE_UNLINK'), ['INVAL', 'unknown flags']],
   lock_unlock: [['INVAL', 'bad scope or a misaligned word'], FAULT('the lock word'), ['PERM', 'the caller does not hold the lock']],
   mem_advise: [['INVAL', 'unaligned address, zero length or unknown advice'], ['NOMEM', 'part of the range is not mapped']],
   mem_map: [['INVAL', 'zero length, unknown flags, not exactly one of PRIVATE/SHARED, or ANON with an fd'], ['NOTSUP', 'WRITE together with EXEC (W^X)'], BADF, ['NODEV', 'the object cannot be mapped'], ['NXIO', 'the range goes beyond the shared-memory object'], ['NOMEM', 'no room for the mapping']],
@@ -64,6 +64,26 @@ export const SYSCALL_ERRORS: Readonly<Record<string, Errs>> = {
   thread_create: [FAULT('the threadattr')],
   thread_exit: [],
   thread_yield: [],
+};
+
+/**
+ * The errors a filesystem served by a daemon adds (tmpfs; hostfs returns the host's equivalents), on top of
+ * the kernel's checks above: the FILESYSTEM ERRORS sections of the docs. test/errors.test.ts provokes every
+ * pair on a tmpfs through the real syscalls. '*' is any call on the daemon's fds.
+ */
+export const FS_ERRORS: Readonly<Record<string, Errs>> = {
+  '*': [['IO', 'the daemon is gone, or did not answer within the pseudo timeout (it is then cut off)']],
+  fd_read: [['ISDIR', 'the fd is a directory']],
+  fd_write: [['ISDIR', 'the fd is a directory'], ['NOSPC', 'the filesystem is full (its size limit), and nothing was written']],
+  file_allocate: [['NOSPC', 'the filesystem is full']],
+  file_create: [['EXIST', 'the name exists'], ['NOENT', 'a directory on the path does not exist']],
+  file_link: [['EXIST', 'the new name exists'], ['PERM', 'the source is a directory'], ['XDEV', 'the two directories are on different filesystems']],
+  file_open: [['EXIST', 'CREAT and EXCL, and the name exists'], ['NOTDIR', 'DIRECTORY, and the file is not a directory'], ['LOOP', 'more than SYMLOOP_MAX symlinks, or a symlink with SYMLINK_FOLLOW unset']],
+  file_readlink: [['INVAL', 'the file is not a symbolic link']],
+  file_rename: [['NOENT', 'the source does not exist'], ['NOTEMPTY', 'the target is a directory that is not empty'], ['ISDIR', 'a file over a directory'], ['NOTDIR', 'a directory over a file'], ['INVAL', 'a directory into itself or below itself'], ['XDEV', 'the two directories are on different filesystems']],
+  file_stat_get: [['LOOP', 'more than SYMLOOP_MAX symlinks']],
+  file_symlink: [['EXIST', 'the name exists']],
+  file_unlink: [['ISDIR', 'a directory without REMOVEDIR'], ['NOTDIR', 'REMOVEDIR on a file'], ['NOTEMPTY', 'REMOVEDIR on a directory that is not empty']],
 };
 
 /** Errors every syscall shares: an unknown number is ENOSYS; a process being ended gets no answer. */
