@@ -21,7 +21,7 @@ function run(os: Os, fds: Fds, name: string, args: ArgValue = { stdout: new ArgF
 function startTmpfs(os: Os, bootfs: number, factory: number): number {
   const [rev, root] = os.pseudoPair(factory, 'DIRECTORY');
   const exe = os.open(bootfs, 'tmpfs', 0, EXEC_RIGHTS);
-  os.spawn(exe, { reverse: new ArgFd(0), dev: 3 }, [rev]); // the process fd stays open: closing it would kill tmpfs
+  os.spawn(exe, { reverse: new ArgFd(0) }, [rev]); // the process fd stays open: closing it would kill tmpfs
   os.close(exe);
   os.close(rev);
   const fd = os.open(root, 'README', OFLAGS.CREAT, R.FD_WRITE);

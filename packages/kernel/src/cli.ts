@@ -93,7 +93,7 @@ export async function run(o: RunOptions): Promise<number> {
   const preopens: Record<string, ArgValue> = {};
   for (const [i, d] of o.dirs.entries()) {
     let srv: HostfsServer;
-    try { srv = new HostfsServer(d.host, d.ro, 16n + BigInt(i)); } catch (e) {
+    try { srv = new HostfsServer(d.host, d.ro); } catch (e) {
       process.stderr.write(`cosix: --dir ${d.host}: ${(e as Error).message}\n`); await k.shutdown(); return 126;
     }
     servers.push(srv);

@@ -50,7 +50,7 @@ export class HostfsServer {
   private nextHandle = 1n;
 
   /** Serves `root` (a host directory); throws if it cannot be opened (the caller reports it). */
-  constructor(readonly root: string, readonly readOnly: boolean, readonly dev: bigint) {
+  constructor(readonly root: string, readonly readOnly: boolean) {
     this.handles.set(0n, { fd: fs.openSync(root, O_PATH | C.O_DIRECTORY), dir: true });
   }
 
@@ -202,7 +202,8 @@ export class HostfsServer {
 
   private stat(st: fs.BigIntStats): Uint8Array {
     const b = new Uint8Array(FILESTAT.size), dv = new DataView(b.buffer);
-    dv.setBigUint64(0, this.dev, true); dv.setBigUint64(8, st.ino, true); dv.setUint8(16, typeOf(st));
+    // st_dev stays 0: the kernel stamps the device id it gave this mount.
+    dv.setBigUint64(8, st.ino, true); dv.setUint8(16, typeOf(st));
     dv.setUint32(20, Number(st.nlink), true); dv.setBigUint64(24, st.size, true);
     dv.setBigUint64(32, st.atimeNs, true); dv.setBigUint64(40, st.mtimeNs, true); dv.setBigUint64(48, st.ctimeNs, true);
     return b;

@@ -65,6 +65,10 @@ export class Kernel {
   private readonly sweeper: NodeJS.Timeout;
   readonly ncpus = availableParallelism();
   readonly pseudoTimeoutMs: number;
+  private nextDev = 1n; // 0 is KERNEL_DEV
+
+  /** A device id no other filesystem of this kernel has (each daemon's reverse end gets one). */
+  newDeviceId(): bigint { return this.nextDev++; }
 
   constructor(opts: KernelOptions = {}) {
     this.log = opts.logger ?? pino({ level: process.env.COSIX_LOG ?? 'warn' }, pino.destination(2));

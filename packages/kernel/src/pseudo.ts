@@ -32,6 +32,8 @@ export class ReverseObject extends KObject {
   dead = false;
   readonly objects = new Map<bigint, Set<PseudoObject>>(); // pseudo objects by daemon handle (events)
   private server: ((r: PseudoRequest) => PseudoResponse | null) | undefined;
+  /** The st_dev of every file behind this reverse end: the kernel stamps it on the daemon's stat answers. */
+  readonly dev: bigint;
 
   /**
    * Serves this reverse end inside the kernel (hostfs): requests go to `server` instead of a daemon process,
@@ -39,7 +41,10 @@ export class ReverseObject extends KObject {
    */
   attach(server: (r: PseudoRequest) => PseudoResponse | null): void { this.server = server; }
 
-  constructor(kernel: Kernel) { super(kernel); }
+  constructor(kernel: Kernel) {
+    super(kernel);
+    this.dev = kernel.newDeviceId();
+  }
 
   get inFlight(): number { return this.pending.size; }
 

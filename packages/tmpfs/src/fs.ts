@@ -27,7 +27,7 @@ import { rename } from './rename.js';
 import type { Dirent, Errno, Filestat, Opened, PathArg, Result, StatPut, Usage } from './types.js';
 
 export interface TmpfsOptions {
-  dev: bigint; // device id reported in every stat (each instance has its own)
+  dev?: bigint; // device id reported in every stat (default 0; served through a pseudo pair, the kernel sets its own)
   now: () => bigint; // realtime clock, nanoseconds
   limit?: number; // space budget in bytes (default: unlimited); see inode.ts for what is charged
   linkMax?: number; // largest nlink, beyond which new names are EMLINK (default LINK_MAX)
@@ -41,7 +41,7 @@ export class Tmpfs {
   private readonly rootDir: DirInode;
 
   constructor(opts: TmpfsOptions) {
-    this.dev = opts.dev;
+    this.dev = opts.dev ?? 0n;
     this.table = new InodeTable(opts.limit ?? Infinity, opts.linkMax ?? LINK_MAX, opts.now);
     this.rootDir = this.table.newRoot(); // charged even if the limit is smaller: then every allocation is ENOSPC
     this.root = this.rootDir.ino;

@@ -51,16 +51,25 @@ export function pUnlink(t: Thread, dir: PseudoObject, path: string, flags: numbe
   return rpc(t, dir, { op: OP.UNLINK, arg1: BigInt(flags), data1: enc(path) }, () => 0);
 }
 
-function putStat(t: Thread, addr: number) {
-  return (r: PseudoResponse): Ret => (r.data.length === FILESTAT.size ? t.proc.vm.write(addr, r.data) : E.IO);
+/**
+ * Copies a daemon's filestat to the caller, with st_dev set to the reverse end's device id: every daemon's
+ * files get a device id of their own, whatever the daemon says.
+ */
+function putStat(t: Thread, addr: number, obj: PseudoObject) {
+  return (r: PseudoResponse): Ret => {
+    if (r.data.length !== FILESTAT.size) return E.IO;
+    const st = r.data.slice();
+    new DataView(st.buffer).setBigUint64(0, obj.reverse.dev, true);
+    return t.proc.vm.write(addr, st);
+  };
 }
 
 export function pStatGet(t: Thread, dir: PseudoObject, path: string, follow: number, buf: number): Ret {
-  return rpc(t, dir, { op: OP.STAT_GET, flags: follow, data1: enc(path) }, putStat(t, buf));
+  return rpc(t, dir, { op: OP.STAT_GET, flags: follow, data1: enc(path) }, putStat(t, buf, dir));
 }
 
 export function pStatFget(t: Thread, obj: PseudoObject, buf: number): Ret {
-  return rpc(t, obj, { op: OP.STAT_FGET }, putStat(t, buf));
+  return rpc(t, obj, { op: OP.STAT_FGET }, putStat(t, buf, obj));
 }
 
 export function pStatPut(t: Thread, dir: PseudoObject, path: string | undefined, follow: number, st: Uint8Array, fsflags: number): Ret {
