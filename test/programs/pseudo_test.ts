@@ -3,7 +3,7 @@
 // when the daemon closes its end, pending and later calls fail with EIO and poll reports hangup; with
 // argdata muteMs, the same for a daemon that stops answering (the kernel's pseudo timeout is muteMs).
 import {
-  CLOCK, E, EVENTRWFLAGS, EVENTTYPE, FILESTAT, OP, R, decodeRequests, encodeResponse, utf8Decode, utf8Encode,
+  CLOCK, E, EVENTRWFLAGS, EVENTTYPE, FILESTAT, FILETYPE, OP, R, decodeRequests, encodeResponse, utf8Decode, utf8Encode,
   type ArgValue, type Os, type PseudoRequest, type PseudoResponse,
 } from '@cosix/libc';
 import { Checker } from './lib/check.js';
@@ -25,6 +25,7 @@ function answer(q: PseudoRequest): PseudoResponse | null {
       dv.setBigUint64(8, 7n, true); dv.setUint8(16, 0x60); dv.setUint32(20, 1, true); dv.setBigUint64(24, BigInt(CONTENT.length), true);
       return ok({ data: st });
     }
+    case OP.SOCK_SEND: return ok({ value1: BigInt(q.data1.length) });
     case OP.CLOSE: return null;
     default: return { ...ok(), errno: E.NOTSUP };
   }
@@ -34,7 +35,7 @@ export const entries = {
   daemon(os: Os, rev: number): void {
     for (;;) {
       const reqs = decodeRequests(os.read(rev, 1 << 20));
-      if (reqs.some((q) => q.op === OP.OPEN && utf8Decode(q.data1) === 'die')) { os.close(rev); return; }
+      if (reqs.some((q) => (q.op === OP.OPEN || q.op === OP.PWRITE || q.op === OP.SOCK_SEND) && utf8Decode(q.data1) === 'die')) { os.close(rev); return; }
       // Answer in reverse order: the kernel must match answers to requests by id.
       const out = reqs.map(answer).filter((x): x is PseudoResponse => x !== null).reverse().map(encodeResponse);
       for (const b of out) os.writeAll(rev, b);
@@ -75,6 +76,24 @@ export function main(os: Os, args: ArgValue): number {
   c.errno(E.IO, 'later calls on its fds fail too', () => os.read(fd, 4));
   const ev = os.poll([{ type: EVENTTYPE.FD_READ, fd }]);
   c.ok((ev[0].flags & EVENTRWFLAGS.HANGUP) !== 0, 'poll reports hangup');
+
+  // The other types of pair: a regular file and a datagram socket served by the same kind of daemon; and
+  // the factory's answer to a request it does not know.
+  const [frev, pf] = os.pseudoPair(factory, 'REGULAR_FILE');
+  const fdaemon = os.thread('daemon', frev);
+  c.eq(os.fdstat(pf).filetype, FILETYPE.REGULAR_FILE, 'a REGULAR_FILE pair is a regular file');
+  c.eq(utf8Decode(os.pread(pf, 6, 0)), 'pseudo', 'whose reads the daemon answers');
+  try { os.write(pf, 'die'); } catch { /* the daemon leaves without answering */ }
+  fdaemon.join();
+  const [drev, pd] = os.pseudoPair(factory, 'SOCKET_DGRAM');
+  const ddaemon = os.thread('daemon', drev);
+  c.eq(os.fdstat(pd).filetype, FILETYPE.SOCKET_DGRAM, 'a SOCKET_DGRAM pair is a datagram socket');
+  c.eq(os.write(pd, 'datagram'), 8, 'whose sends the daemon takes');
+  try { os.write(pd, 'die'); } catch { /* the daemon leaves without answering */ }
+  ddaemon.join();
+  os.send(factory, 'PSEUDOPAIR PIPE');
+  const reply = os.recv(factory, 256, 2);
+  c.ok((utf8Decode(reply.data) ?? '').startsWith('ERROR') && reply.fds.length === 0, `the factory refuses an unknown type: ${utf8Decode(reply.data)}`);
 
   // A daemon that stops answering (run under a kernel with a short pseudo timeout: argdata muteMs).
   const muteMs = (args as { muteMs?: number }).muteMs;

@@ -2,10 +2,12 @@
 // Blocking receives wait for the daemon's readiness EVENT; poll sees readiness and hangup; accept makes new
 // pseudo sockets on the same daemon; a daemon that goes away fails the calls with EIO.
 import {
-  E, EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, EVENTRWFLAGS, EVENTTYPE, FDFLAGS, FDSFLAGS, OP, R, RIFLAGS, SDFLAGS, SOCKSTAT, SYS,
+  E, EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, EVENTRWFLAGS, EVENTTYPE, FDFLAGS, FDSFLAGS, FILETYPE, OP, R, RIFLAGS, SDFLAGS,
+  SOCKSTAT, SUBFLAGS, SYS,
   decodeRequests, encodeResponse, utf8Decode, type ArgValue, type Os, type PseudoRequest, type PseudoResponse,
 } from '@cosix/libc';
 import { Checker } from './lib/check.js';
+import { pollFd } from './lib/pollfd.js';
 
 interface Sock { buf: Uint8Array; shut: boolean; fds: number[]; connecting?: boolean }
 
@@ -58,7 +60,7 @@ export const entries = {
   daemon(os: Os, rev: number): void {
     const socks = new Map<bigint, Sock>([[0n, { buf: new Uint8Array(0), shut: false, fds: [] }]]);
     for (;;) {
-      const got = os.recv(rev, 1 << 20, 16); // requests, and the descriptors clients sent with them
+      const got = os.recv(rev, (1 << 20) + 65536, 16); // requests (up to 1 MiB of data each) and the fds sent with them
       const reqs = decodeRequests(got.data);
       if (reqs.some((q) => q.op === OP.SOCK_SEND && utf8Decode(q.data1) === 'die')) { os.close(rev); return; }
       const out: [PseudoResponse, number[]][] = [];
@@ -85,7 +87,18 @@ export function main(os: Os, args: ArgValue): number {
   let ev = os.poll([{ type: EVENTTYPE.FD_READ, fd: s }]);
   c.ok(ev[0].nbytes === 4n && ev[0].error === 0, 'poll sees the bytes the daemon holds');
   c.eq(utf8Decode(os.recv(s, 2, 0, RIFLAGS.PEEK).data), 'pi', 'MSG_PEEK');
+  const pfd = os.create1(FILETYPE.POLL);
+  pollFd(os, pfd, [{ type: EVENTTYPE.FD_READ, fd: s, flags: SUBFLAGS.ADD, userdata: 5n }], 0);
+  const pe = pollFd(os, pfd, [], 4);
+  c.ok(pe.length === 1 && pe[0].userdata === 5n && pe[0].nbytes === 4n, 'poll_fd sees the bytes too');
+  os.close(pfd);
   c.eq(utf8Decode(os.read(s, 100)), 'ping', 'read');
+  // A send larger than one request can carry is a short send of 1 MiB, and the daemon lives on.
+  const big = new Uint8Array(3 << 20).fill(0x42);
+  c.eq(os.write(s, big), 1 << 20, 'a 3 MiB write to a pseudo stream socket takes 1 MiB');
+  let drained = 0;
+  while (drained < 1 << 20) drained += os.read(s, 1 << 20).length;
+  c.eq(drained, 1 << 20, 'and that MiB comes back');
   // Descriptors through the daemon: send a pipe's write end along with some data, get it back on receive.
   const [pr, pw] = os.pipe();
   os.send(s, 'fd', [pw]);
