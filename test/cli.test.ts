@@ -57,6 +57,30 @@ describe('cosix run', function () {
     expect(h.stdout).to.include('--dir HOST::GUEST');
   });
 
+  it('npx cosix run: several --dir preopens, GUEST / among them, each its own host directory', () => {
+    const rootDir = join(dir, 'multi-root'), dataDir = join(dir, 'multi-data');
+    mkdirSync(rootDir); mkdirSync(dataDir);
+    writeFileSync(join(dataDir, 'in.txt'), 'from data');
+    const src = join(dir, 'multi.ts');
+    writeFileSync(src, [
+      "import { OFLAGS, R, utf8Decode, type ArgValue, type Os } from '@cosix/libc';",
+      'export function main(os: Os, args: ArgValue): number {',
+      "  const pre = (args as { preopens: Record<string, { fd: number }> }).preopens;",
+      "  const data = pre['/data'].fd, root = pre['/'].fd;",
+      "  const text = utf8Decode(os.readAll(os.open(data, 'in.txt', 0, R.FD_READ))) ?? '';",
+      "  const fd = os.open(root, 'out.txt', OFLAGS.CREAT, R.FD_WRITE);",
+      "  os.writeAll(fd, text.toUpperCase());",
+      "  os.writeAll(1, Object.keys(pre).sort().join(',') + '\\n');",
+      '  return 0;',
+      '}', ''].join('\n'));
+    const r = spawnSync('npx', ['--no-install', 'cosix', 'run', src, '--dir', `${rootDir}::/`, '--dir', `${dataDir}::/data`],
+      { encoding: 'utf8', timeout: 60_000, input: '', cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+    expect(r.status, r.stdout + r.stderr).to.equal(0);
+    expect(r.stdout).to.equal('/,/data\n');
+    expect(readFileSync(join(rootDir, 'out.txt'), 'utf8')).to.equal('FROM DATA');
+    expect(existsSync(join(dataDir, 'out.txt'))).to.equal(false);
+  });
+
   it('links a TypeScript source with libc on the fly', () => {
     const src = join(dir, 'inline.ts');
     writeFileSync(src, "import type { Os } from '@cosix/libc';\nexport function main(os: Os): number { os.writeAll(1, 'inline ok\\n'); return 0; }\n");

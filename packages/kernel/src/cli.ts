@@ -8,7 +8,8 @@
 // a capability (fd 3, 4, ... in order), served by hostfs: the program reaches that directory and nothing
 // else. Exit status: the program's, 128+signal when it was killed (POSIX numbering), 124 after --timeout.
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SerialPort } from '@cosix/hw';
 import { ArgFd, FILETYPE, SIG, type ArgValue } from './abi/index.js';
 import { bootKernel, spawnProgram, type Capability } from './boot.js';
@@ -59,6 +60,14 @@ export function parseArgs(argv: string[]): RunOptions | string {
   return o;
 }
 
+/** The node_modules directory holding this installation's @cosix/libc (found walking up from this file). */
+function cosixModules(): string[] {
+  for (let d = dirname(fileURLToPath(import.meta.url)); ; d = dirname(d)) {
+    if (existsSync(join(d, 'node_modules', '@cosix', 'libc'))) return [join(d, 'node_modules')];
+    if (dirname(d) === d) return [];
+  }
+}
+
 /** The image bytes for PROGRAM: a bootfs name, an image file, or a source linked with esbuild now. */
 async function programBytes(program: string, bootfs: Map<string, Uint8Array>): Promise<[string, Uint8Array] | string> {
   if (!existsSync(program)) {
@@ -73,6 +82,7 @@ async function programBytes(program: string, bootfs: Map<string, Uint8Array>): P
   const { build } = await import('esbuild');
   const r = await build({
     stdin: { contents: `import * as prog from ${JSON.stringify(resolve(program))};\nimport { start as crt0 } from '@cosix/libc';\nexport function start(boot) { return crt0(boot, prog); }\n`, resolveDir: process.cwd(), loader: 'js' },
+    nodePaths: cosixModules(), // @cosix/libc resolves from this installation, wherever the source and cwd are
     bundle: true, format: 'iife', globalName: '__cosix_image', platform: 'neutral', target: 'es2022', write: false,
     mainFields: ['module', 'main'], conditions: ['import'], banner: { js: JS_IMAGE_MAGIC.trimEnd() }, logLevel: 'error',
   });
