@@ -60,6 +60,46 @@ int main(void) {
   CHECK(seen == 2, "readdir");
   CHECK(open("/data/../escape", O_RDONLY) < 0, "'..' above the preopen is refused");
   CHECK(open("/etc/passwd", O_RDONLY) < 0, "absolute paths outside every preopen are refused");
+  // Hard links and nlink.
+  CHECK(link("/data/a.txt", "/data/h") == 0, "link");
+  CHECK(stat("/data/h", &st) == 0 && st.st_nlink == 2, "nlink after link");
+  CHECK(link("/data/a.txt", "/data/h") < 0 && errno == EEXIST, "link over an existing name");
+  CHECK(unlink("/data/h") == 0 && stat("/data/a.txt", &st) == 0 && st.st_nlink == 1, "nlink after unlink");
+  // Offsets, truncation, sync, allocation, advice, times.
+  fd = open("/data/io", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  CHECK(fd >= 0 && pwrite(fd, "0123456789", 10, 0) == 10, "pwrite");
+  CHECK(pread(fd, buf, 4, 3) == 4 && memcmp(buf, "3456", 4) == 0, "pread at an offset");
+  CHECK(lseek(fd, 0, SEEK_END) == 10, "lseek SEEK_END");
+  CHECK(ftruncate(fd, 5) == 0 && fstat(fd, &st) == 0 && st.st_size == 5, "ftruncate");
+  CHECK(fsync(fd) == 0 && fdatasync(fd) == 0, "fsync and fdatasync");
+  CHECK(posix_fallocate(fd, 0, 8192) == 0 && fstat(fd, &st) == 0 && st.st_size == 8192, "posix_fallocate grows the file");
+  CHECK(pread(fd, buf, 8, 100) == 8 && buf[0] == 0 && buf[7] == 0, "allocated bytes read as zeros");
+  CHECK(posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) == 0, "posix_fadvise");
+  struct timespec times[2] = { { 1000000000, 0 }, { 1200000000, 500 } };
+  CHECK(futimens(fd, times) == 0 && fstat(fd, &st) == 0 && st.st_mtim.tv_sec == 1200000000, "futimens");
+  close(fd);
+  times[1].tv_sec = 1300000000;
+  CHECK(utimensat(AT_FDCWD, "/data/io", times, 0) == 0 && stat("/data/io", &st) == 0 && st.st_mtim.tv_sec == 1300000000, "utimensat by path");
+  fd = open("/data/io", O_WRONLY | O_TRUNC);
+  CHECK(fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 0, "O_TRUNC on an existing file");
+  close(fd);
+  CHECK(unlink("/data/io") == 0, "unlink io");
+  // A path-traversal corpus: each must be refused, and none may create anything.
+  CHECK(symlink("../outside", "/data/esc") == 0 && symlink("/etc/passwd", "/data/abs") == 0 && symlink("..", "/data/up") == 0, "plant escaping symlinks");
+  char longname[300];
+  memset(longname, 'x', sizeof longname - 1);
+  longname[sizeof longname - 1] = 0;
+  memcpy(longname, "/data/", 6);
+  const char *corpus[] = { "/data/..", "/data/../x", "/data/./../x", "/data/sub/../../x", "/data/esc", "/data/esc/x", "/data/abs",
+    "/data/up/x", "/data/x\x01/..", longname, "/", "/etc/passwd" };
+  for (size_t i = 0; i < sizeof corpus / sizeof *corpus; i++) {
+    int f = open(corpus[i], O_RDONLY);
+    int g = open(corpus[i], O_WRONLY | O_CREAT, 0644);
+    if (f >= 0 || g >= 0) { failures++; printf("c_files: FAIL traversal %.40s was opened\n", corpus[i]); }
+    if (f >= 0) close(f);
+    if (g >= 0) close(g);
+  }
+  CHECK(unlink("/data/esc") == 0 && unlink("/data/abs") == 0 && unlink("/data/up") == 0, "unlink the planted symlinks");
   CHECK(unlink("/data/g") == 0 && unlink("/data/s") == 0 && unlink("/data/a.txt") == 0, "unlink");
   CHECK(ftruncate(-1, 0) < 0 && errno == EBADF, "EBADF");
   if (!failures) printf("c_files: ok\n");
