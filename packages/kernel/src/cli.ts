@@ -11,12 +11,11 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SerialPort } from '@cosix/hw';
-import { ArgFd, FILETYPE, SIG, type ArgValue } from './abi/index.js';
+import { ArgFd, SIG, type ArgValue } from './abi/index.js';
 import { bootKernel, spawnProgram, type Capability } from './boot.js';
 import { JS_IMAGE_MAGIC, lastWasmError } from './bootfs.js';
 import { ConsoleDevice } from './chardev.js';
-import { HostfsServer } from './hostfs.js';
-import { PseudoObject, ReverseObject } from './pseudo.js';
+import { HostfsMount } from './hostmount.js';
 import { RIGHTSETS } from './rightsets.js';
 
 const USAGE = `usage: cosix run PROGRAM [--env K=V]... [--dir HOST::GUEST[:ro]]... [--timeout MS] [-- ARGS...]
@@ -99,17 +98,18 @@ export async function run(o: RunOptions): Promise<number> {
     { obj: new ConsoleDevice(k, stdio), rights: RIGHTSETS.console }, { obj: new ConsoleDevice(k, stdio), rights: RIGHTSETS.console },
     { obj: new ConsoleDevice(k, err), rights: RIGHTSETS.console },
   ];
-  const servers: HostfsServer[] = [];
+  const mounts: HostfsMount[] = [];
   const preopens: Record<string, ArgValue> = {};
   for (const [i, d] of o.dirs.entries()) {
-    let srv: HostfsServer;
-    try { srv = new HostfsServer(d.host, d.ro); } catch (e) {
-      process.stderr.write(`cosix: --dir ${d.host}: ${(e as Error).message}\n`); await k.shutdown(); return 126;
+    let m: HostfsMount;
+    try { m = new HostfsMount(k, d.host, d.ro); } catch (e) {
+      process.stderr.write(`cosix: --dir ${d.host}: ${(e as Error).message}\n`);
+      await Promise.all(mounts.map((x) => x.stop()));
+      await k.shutdown();
+      return 126;
     }
-    servers.push(srv);
-    const rev = new ReverseObject(k).ref();
-    rev.attach((r) => srv.handle(r));
-    caps.push({ obj: new PseudoObject(k, FILETYPE.DIRECTORY, rev, 0n), rights: RIGHTSETS.all });
+    mounts.push(m);
+    caps.push({ obj: m.directory(), rights: RIGHTSETS.all });
     preopens[d.guest] = new ArgFd(3 + i);
   }
   const args = { name: prog[0], args: o.args, env: o.env, preopens, stdin: new ArgFd(0), stdout: new ArgFd(1), stderr: new ArgFd(2) };
@@ -124,7 +124,7 @@ export async function run(o: RunOptions): Promise<number> {
   const st = await p.done;
   clearTimeout(timer);
   await k.shutdown();
-  for (const s of servers) s.close();
+  await Promise.all(mounts.map((m) => m.stop()));
   process.stdin.pause();
   if (timedOut) { process.stderr.write(`cosix: ${prog[0]} killed after ${o.timeoutMs} ms\n`); return 124; }
   if (st.signal) return 128 + (POSIX_SIGNAL[Object.keys(SIG).find((n) => SIG[n as keyof typeof SIG] === st.signal) ?? ''] ?? st.signal);

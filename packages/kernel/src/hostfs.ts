@@ -1,5 +1,8 @@
-// hostfs: a host directory served as a capability through the pseudo-fd protocol, by a server that runs
-// inside the kernel (it is the machine's host-file device; userland cannot reach the host any other way).
+// hostfs: a host directory served as a capability through the pseudo-fd protocol, by a daemon that is a
+// worker thread of the host (hostfs-worker.ts; userland cannot reach the host's files any other way).
+// HostfsMount (hostmount.ts) is the kernel's side: a reverse end whose requests go to that worker. The worker is a daemon
+// like tmpfs for the kernel: if it crashes or an answer misses the pseudo timeout, the mount is cut off
+// (callers get EIO) and the worker is stopped; the kernel thread never waits on host I/O.
 //
 // Confinement. Every handle holds an O_PATH file descriptor of the host. A path is walked one component at
 // a time through /proc/self/fd/<fd>/<name>, opening each directory with O_NOFOLLOW|O_DIRECTORY, so the host
@@ -10,9 +13,8 @@
 // SYMLINK_FOLLOW), is refused with ENOTCAPABLE (links can still be listed, read with readlink, removed).
 // A read-only mount refuses every change with EROFS.
 //
-// The server runs on the kernel thread, so it must never block: files are opened with O_NONBLOCK and only
-// regular files and directories are served. A FIFO, socket or device node in the host directory is
-// refused with ENOTSUP (opening or reading a FIFO could wait forever for a writer).
+// Only regular files and directories are served, opened with O_NONBLOCK: a FIFO, socket or device node in
+// the host directory is refused with ENOTSUP (opening or reading a FIFO could wait forever for a writer).
 import * as fs from 'node:fs';
 import {
   DIRENT, E, FILESTAT, FILETYPE, FSFLAGS, LOOKUP, OFLAGS, OP, PSEUDO_MAX_DATA, PWRITE_APPEND, ULFLAGS, utf8Decode, utf8Encode,
@@ -273,3 +275,4 @@ export class HostfsServer {
     return {};
   }
 }
+

@@ -13,4 +13,5 @@ export type { Process, ExitStatus, Image } from './proc.js';
 export * as params from './params.js';
 export { PseudoFactory, ReverseObject, PseudoObject } from './pseudo.js';
 export { HostfsServer } from './hostfs.js';
+export { HostfsMount } from './hostmount.js';
 export { run as cosixRun, parseArgs as parseRunArgs, type RunOptions } from './cli.js';

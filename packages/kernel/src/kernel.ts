@@ -263,12 +263,17 @@ export class Kernel {
     return true;
   }
 
-  /** Spins on `t` for a while: it just got an answer and is likely to ask again soon. */
+  /**
+   * Spins on `t` for a while: it just got an answer and is likely to ask again soon. The thread skips its
+   * doorbell while KSPIN is set, so a spin must follow: an answer given outside the service loop (a host
+   * daemon's message, console input) starts one as soon as the current task ends.
+   */
   makeHot(t: Thread): void {
     if (t.hot || this.hot.size >= P.KSPIN_MAX_HOT) return;
     t.hot = true;
     Atomics.store(t.i32, t.base + CB.KSPIN, 1);
     this.hot.add(t);
+    if (!this.spinning) queueMicrotask(() => this.spin());
   }
 
   private spin(): void {

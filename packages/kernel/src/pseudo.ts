@@ -6,7 +6,7 @@
 // and later call on its pseudo fds fails with EIO, its pseudo fds report hangup, and its own reads of the
 // reverse end see end-of-file. Called only on the kernel thread.
 import {
-  E, EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, FILETYPE, OP, PSEUDO_MAX_DATA, decodeResponses, encodeRequestHeader,
+  E, EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, FILETYPE, OP, PSEUDO_MAX_DATA, decodeResponses, encodeRequest, encodeRequestHeader,
   type PseudoRequest, type PseudoResponse,
 } from './abi/index.js';
 import type { TimerHandle } from '@cosix/hw';
@@ -31,15 +31,18 @@ export class ReverseObject extends KObject {
   private nextId = 1;
   dead = false;
   readonly objects = new Map<bigint, Set<PseudoObject>>(); // pseudo objects by daemon handle (events)
-  private server: ((r: PseudoRequest) => PseudoResponse | null) | undefined;
+  private remote: ((request: Uint8Array) => void) | undefined;
+  /** Called once when the reverse end is cut off (the owner of a remote daemon stops it then). */
+  onCutOff: (() => void) | undefined;
   /** The st_dev of every file behind this reverse end: the kernel stamps it on the daemon's stat answers. */
   readonly dev: bigint;
 
   /**
-   * Serves this reverse end inside the kernel (hostfs): requests go to `server` instead of a daemon process,
-   * and its answers come back through the same path as a daemon's writes.
+   * Serves this reverse end by a daemon outside Cosix (hostfs, a worker of the host): each request's bytes
+   * go to `remote` as they are queued, and the daemon's answers come back through `send`, the same path as
+   * a Cosix daemon's writes. Such a daemon takes no descriptors.
    */
-  attach(server: (r: PseudoRequest) => PseudoResponse | null): void { this.server = server; }
+  connect(remote: (request: Uint8Array) => void): void { this.remote = remote; }
 
   constructor(kernel: Kernel) {
     super(kernel);
@@ -65,11 +68,10 @@ export class ReverseObject extends KObject {
   /** Sends a request that expects no answer (CLOSE). */
   post(r: PseudoRequest, fds: FdCarry[] = [], release?: () => void): void {
     if (this.dead) { dropFds(fds); release?.(); return; }
-    if (this.server) {
-      dropFds(fds); // in-kernel servers (hostfs) take no descriptors
-      const answer = this.server(r);
+    if (this.remote) {
+      dropFds(fds);
+      this.remote(encodeRequest(r));
       release?.();
-      if (answer) this.deliver(answer, []);
       return;
     }
     const parts = [encodeRequestHeader(r), r.data1, r.data2].filter((p) => p.length > 0);
@@ -183,6 +185,7 @@ export class ReverseObject extends KObject {
   cutOff(): void {
     if (this.dead) return;
     this.dead = true;
+    this.onCutOff?.();
     this.readQueue.wakeAll();
     for (const m of this.outbox) { dropFds(m.fds); m.release?.(); }
     this.outbox = [];
@@ -275,7 +278,7 @@ export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: Pseu
     op: call.op, flags: call.flags ?? 0, handle: obj.handle, arg1: call.arg1 ?? 0n, arg2: call.arg2 ?? 0n,
     data1: call.data1 ?? new Uint8Array(0), data2: call.data2 ?? new Uint8Array(0),
   }, (r, fds) => {
-    if (!parked) early = [r, fds]; // answered at once (an in-kernel server, or a dead daemon)
+    if (!parked) early = [r, fds]; // answered at once (a dead daemon)
     else t.resume(() => settle(r, fds), () => dropFds(fds));
   }, call.fds, call.release);
   if (early) return settle(...early);

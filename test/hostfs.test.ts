@@ -1,0 +1,35 @@
+// hostfs as a daemon: the kernel's side (HostfsMount) and a worker thread of the host serving the files.
+// A daemon that dies in the middle of a stream of requests fails them with EIO, and the kernel goes on.
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HostfsMount, RIGHTSETS, spawnProgram } from '@cosix/kernel';
+import { ArgFd, E } from '@cosix/kernel/abi';
+import { TestMachine } from './harness.js';
+
+describe('hostfs daemon', function () {
+  this.timeout(60_000);
+  let m: TestMachine, dir: string;
+  before(() => { m = new TestMachine(); dir = mkdtempSync(join(tmpdir(), 'cosix-hostfs-')); });
+  after(async () => { await m.shutdown(); rmSync(dir, { recursive: true, force: true }); });
+
+  it('a mount whose daemon worker is stopped mid-stream fails its callers with EIO; the kernel goes on', async function () {
+    const k = m.kernel, mount = new HostfsMount(k, dir, false), before = m.output.length;
+    const p = spawnProgram(k, 'fs_hammer', { dir: new ArgFd(3) }, [...m.caps(), { obj: mount.directory(), rights: RIGHTSETS.all }]);
+    while (mount.reverse.inFlight === 0 && !m.output.slice(before).includes('fs_hammer')) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50)); // let requests flow for a while
+    await mount.worker.terminate(); // the daemon dies, as a crash would end it
+    await p.done;
+    const [, n, errno] = /fs_hammer: (\d+) (\d+)/.exec(m.output.slice(before)) ?? [];
+    expect(Number(n), m.output.slice(before)).to.be.greaterThan(0);
+    expect(Number(errno)).to.equal(E.IO);
+    expect((await m.run('hello', { stdout: new ArgFd(0), text: 'still here\n' })).output).to.equal('still here\n');
+    const s = await m.settled();
+    expect(s, JSON.stringify(s)).to.include({ liveProcesses: 0, threads: 0, waiters: 0, timers: 0 });
+  });
+
+  it('a root that is not a directory is refused when mounting', () => {
+    expect(() => new HostfsMount(m.kernel, join(dir, 'missing'), false)).to.throw(/ENOENT/);
+  });
+});
