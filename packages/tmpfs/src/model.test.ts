@@ -152,6 +152,10 @@ const OP: fc.Arbitrary<Op> = fc.oneof(
 
 describe('Tmpfs against a reference model', () => {
   it('agrees on every result of random operation sequences', () => {
+    // A fixed seed in npm test; `random` (npm run stress) draws one and prints it so a failure can be replayed.
+    const env = process.env.COSIX_MODEL_SEED;
+    const seed = env === 'random' ? Date.now() % 2 ** 31 : Number(env ?? 20261125);
+    if (env) console.log(`      tmpfs model: seed ${seed} (replay with COSIX_MODEL_SEED=${seed})`);
     const succeeded = new Map<string, number>(); // op kind -> successful results, to show the run is not vacuous
     fc.assert(fc.property(fc.array(OP, { minLength: 10, maxLength: 40 }), (random) => {
       const ops = [...PRELUDE, ...random];
@@ -165,7 +169,7 @@ describe('Tmpfs against a reference model', () => {
       for (const p of [...m.keys()]) expect(show(real(fs, root, { op: 'stat', p }))).to.equal(show(model(m, { op: 'stat', p })));
       expect(show(real(fs, root, { op: 'list', p: '.' }))).to.equal(JSON.stringify(childrenOf(m, '')));
       expectConsistent(fs, 1 + new Set(m.values()).size);
-    }), { seed: 20261125, numRuns: 200 });
+    }), { seed, numRuns: Number(process.env.COSIX_MODEL_RUNS ?? 200) });
     const kinds = ['mkdir', 'unlink', 'rmdir', 'read', 'list', 'stat', 'excl', 'write', 'truncate', 'rename', 'link'];
     for (const k of kinds) expect(succeeded.get(k) ?? 0, `successful ${k}s`).to.be.at.least(20);
   });
