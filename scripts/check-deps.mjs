@@ -12,7 +12,7 @@ const ALLOWED = {
   libc: ['@cosix/kernel/abi'],
   tmpfs: ['@cosix/kernel/abi', '@cosix/libc'],
   netstack: [],
-  gateway: ['@cosix/hw', '@cosix/netstack'],
+  gateway: ['@cosix/hw', '@cosix/netstack', '@cosix/netstack/testing'], // testing: its tests' helpers
   console: ['@cosix/kernel/abi', '@cosix/libc'],
 };
 const USERLAND_DIRS = { userland: ['@cosix/libc', '@cosix/kernel/abi', '@cosix/tmpfs'], 'test/programs': ['@cosix/libc', '@cosix/kernel/abi'] };

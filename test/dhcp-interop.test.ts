@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Port, RealTimeScheduler, Switch, TapBridge, openTapNetns, tapUnavailable } from '@cosix/hw';
+import { Port, RealTimeScheduler, Switch, TapBridge, openTapNetns } from '@cosix/hw';
 import { DhcpClient, formatIpv4, ipv4 } from '@cosix/netstack';
 import { Gateway, StackNode } from '@cosix/gateway';
 
@@ -36,12 +36,7 @@ describe('DHCP interop with Linux over a TAP (busybox udhcpc/udhcpd <-> our serv
   let client: StackNode | null = null;
 
   before(async function () {
-    const why = tapUnavailable([['udhcpc', 'udhcpc'], ['udhcpd', 'udhcpd']]);
-    if (why !== null) {
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
-    const probe = await openTapNetns(ns);
+    const probe = await openTapNetns(ns, [['udhcpc', 'udhcpc'], ['udhcpd', 'udhcpd']]);
     nsCreated = probe.created;
     if (probe.why !== null) {
       console.log(`      skipped: ${probe.why}`);

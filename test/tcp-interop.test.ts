@@ -9,7 +9,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { Link, type LinkDirStats, Port, RealTimeScheduler, Switch, TapBridge, openTapNetns, tapUnavailable } from '@cosix/hw';
+import { Link, type LinkDirStats, Port, RealTimeScheduler, Switch, TapBridge, openTapNetns } from '@cosix/hw';
 import { TcpSocket, TcpState as State, UdpSocket, formatIpv4, ipv4 } from '@cosix/netstack';
 import { StackNode } from '@cosix/gateway';
 
@@ -119,11 +119,6 @@ describe('TCP/IP interop with Linux over a TAP (netstack <-> hw Link/Switch/TapB
   }
 
   before(async function () {
-    const why = tapUnavailable();
-    if (why !== null) {
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
     const probe = await openTapNetns(ns);
     nsCreated = probe.created;
     if (probe.why !== null) {

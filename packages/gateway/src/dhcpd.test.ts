@@ -6,18 +6,8 @@ import {
 } from '@cosix/netstack';
 import { DhcpServer, type DhcpServerConfig } from './dhcpd.js';
 import { Gateway } from './gateway.js';
+import { seededRng as seeded } from '@cosix/netstack/testing';
 import { StackNode } from './node.js';
-
-/** A deterministic xorshift32 uint32 generator. */
-function seeded(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x;
-  };
-}
 
 const SERVER = ipv4('10.0.2.2');
 const CONFIG: DhcpServerConfig = {

@@ -1,18 +1,9 @@
 import { expect } from 'chai';
 import { NS_PER_MS, Port, VirtualScheduler } from '@cosix/hw';
 import { IcmpRepr, TcpSocket, TcpState, ipv4 } from '@cosix/netstack';
+import { seededRng as seeded } from '@cosix/netstack/testing';
 import { StackNode, macNumber } from './node.js';
 import { NODE_RX_QUEUE_FRAMES } from './params.js';
-
-function seeded(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x;
-  };
-}
 
 /** Two nodes on a bare cable, on virtual time. */
 function pair() {

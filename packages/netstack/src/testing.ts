@@ -1,4 +1,4 @@
-/** Helpers shared by this package's tests (not exported from index.ts). */
+/** Helpers shared by the tests of this package and of its users (`@cosix/netstack/testing`, not index.ts). */
 import { QueueDevice } from './iface/device.js';
 import { Interface, type InterfaceConfig } from './iface/interface.js';
 import { ipv4, mac } from './wire/address.js';

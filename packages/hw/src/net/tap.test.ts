@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { TapBridge, openTapNetns, tapUnavailable } from './tap.js';
+import { TapBridge, openTapNetns } from './tap.js';
 import { Nic, NicIcr } from './nic.js';
 import { NicDriver } from './nicdriver.js';
 import { Switch } from './switch.js';
@@ -64,11 +64,6 @@ describe('hw/net TapBridge (Linux TAP in a private network namespace)', function
   let answered: number[];
 
   before(async function () {
-    const why = tapUnavailable();
-    if (why !== null) {
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
     const probe = await openTapNetns(ns);
     nsCreated = probe.created;
     if (probe.why !== null) {

@@ -218,11 +218,14 @@ export function tapUnavailable(tools: readonly (readonly [string, string])[] = [
 }
 
 /**
- * Creates network namespace `ns` and checks that a TAP device can be made inside it. `created` says whether the
- * namespace exists (the caller deletes it); `why` says why TAP tests cannot run here, or is null. Past this probe, a
- * TapBridge failure is a bug, not the machine.
+ * Checks the machine (tapUnavailable, with the extra `tools`), then creates network namespace `ns` and checks
+ * that a TAP device can be made inside it. `created` says whether the namespace exists (the caller deletes
+ * it); `why` says why TAP tests cannot run here, or is null. Past this probe, a TapBridge failure is a bug,
+ * not the machine.
  */
-export async function openTapNetns(ns: string): Promise<{ created: boolean; why: string | null }> {
+export async function openTapNetns(ns: string, tools: readonly (readonly [string, string])[] = []): Promise<{ created: boolean; why: string | null }> {
+  const missing = tapUnavailable(tools);
+  if (missing !== null) return { created: false, why: missing };
   const run = promisify(execFile);
   try {
     await run('ip', ['netns', 'add', ns]);
