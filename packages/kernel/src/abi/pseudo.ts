@@ -9,7 +9,12 @@
 //   0 u32 magic  4 u32 id (0 = unsolicited event)  8 u32 errno  12 u32 flags  16 u64 value1  24 u64 value2
 //   32 u32 len  36 u32 reserved
 // A read of the reverse end returns whole requests only (as many as fit); a write carries whole responses.
-// The daemon never sees client memory: paths and data arrive as bytes in the request.
+// The daemon never sees client memory: paths and data arrive as bytes in the request. No request carries
+// more than PSEUDO_MAX_DATA bytes of data (the kernel splits larger I/O), so a buffer of PSEUDO_MAX_DATA +
+// REQ_HEADER + the longest path always holds one; no answer may carry more either.
+// Lookup is not an operation of its own: OPEN resolves a path to a new handle and STAT_GET to its attributes.
+// Readiness is not asked for either: the daemon pushes EVENTs when a handle's state changes, and the kernel
+// keeps the last one for poll (files and directories are always ready).
 
 export const PSEUDO_MAGIC = 0x31445350; // 'PSD1'
 export const REQ_HEADER = 48;
