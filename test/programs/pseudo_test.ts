@@ -19,7 +19,11 @@ function answer(q: PseudoRequest): PseudoResponse | null {
       return { ...ok(), errno: E.NOENT };
     }
     case OP.PREAD: return ok({ data: CONTENT.slice(Number(q.arg1), Number(q.arg1 + q.arg2)) });
-    case OP.PWRITE: return ok({ value1: BigInt(q.data1.length), value2: q.arg1 + BigInt(q.data1.length) });
+    case OP.PWRITE: {
+      // 'lie' claims far more bytes than it was sent: the kernel must not believe it.
+      const n = utf8Decode(q.data1) === 'lie' ? 1_000_000n : BigInt(q.data1.length);
+      return ok({ value1: n, value2: q.arg1 + BigInt(q.data1.length) });
+    }
     case OP.STAT_FGET: {
       const st = new Uint8Array(FILESTAT.size), dv = new DataView(st.buffer);
       dv.setBigUint64(8, 7n, true); dv.setUint8(16, 0x60); dv.setUint32(20, 1, true); dv.setBigUint64(24, BigInt(CONTENT.length), true);
@@ -67,6 +71,7 @@ export function main(os: Os, args: ArgValue): number {
   c.eq(os.seek(fd, 0, 2), BigInt(CONTENT.length), 'seek to the end asks the daemon for the size');
   c.eq(os.fstat(fd).size, BigInt(CONTENT.length), 'fstat');
   c.eq(os.write(fd, 'abc'), 3, 'write');
+  c.eq(os.write(fd, 'lie'), 3, 'a daemon claiming to have taken more than it was sent is not believed');
   c.errno(E.NOENT, 'daemon errors come through', () => os.open(pfd, 'missing', 0, R.FD_READ));
   c.errno(E.NOTSUP, 'and any errno the daemon picks', () => os.readdir(pfd));
   const readers = Array.from({ length: 4 }, () => os.thread('reader', pfd));

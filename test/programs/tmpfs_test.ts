@@ -1,7 +1,7 @@
 // tmpfs through the real syscall interface: this program starts the tmpfs daemon on a fresh pseudo pair
 // (as init does), then exercises files and directories through the pseudo directory fd, including errors,
 // confinement, several writer threads, and the daemon being killed in the middle of a stream of requests.
-import { ADVICE, ArgFd, E, FDFLAGS, FDSFLAGS, FILETYPE, FSFLAGS, MFLAGS, MPROT, MSFLAGS, OFLAGS, R, SYS, ULFLAGS, utf8Decode, utf8Encode, type ArgValue, type Os } from '@cosix/libc';
+import { ADVICE, ArgFd, CLOCK, E, FDFLAGS, FDSFLAGS, FILETYPE, FSFLAGS, MFLAGS, MPROT, MSFLAGS, OFLAGS, R, SYS, ULFLAGS, utf8Decode, utf8Encode, type ArgValue, type Os } from '@cosix/libc';
 import { Checker } from './lib/check.js';
 
 const FILE_RIGHTS = R.FD_READ | R.FD_WRITE | R.FD_SEEK | R.FD_TELL | R.FILE_STAT_FGET | R.FILE_STAT_FPUT_SIZE | R.FD_SYNC | R.FD_DATASYNC | R.FILE_ALLOCATE;
@@ -193,6 +193,18 @@ export function main(os: Os, args: ArgValue): number {
   os.check(os.sys.call(SYS.mem_sync, lm, bigLen, MSFLAGS.INVALIDATE), 'mem_sync(INVALIDATE) of 2.5 MiB');
   c.eq(os.mem.bytes(lm + bigLen - 1, 1)[0], 0x33, 'INVALIDATE reloads past the first MiB');
   os.munmap(lm, bigLen);
+  // A private mapping reads only what the file holds (the rest is zeros), and one that cannot be placed
+  // fails before reading anything: mapping all of a sparse 1 GiB file in a 16 MiB core is ENOMEM at once.
+  const st1 = os.stage(56); os.mem.u8.fill(0, st1, st1 + 56); os.mem.dv.setBigUint64(st1 + 24, 5000n, true);
+  os.check(os.sys.call(SYS.file_stat_fput, fd, st1, FSFLAGS.SIZE), 'truncate to 5000');
+  const sm = os.mmap(8192, MPROT.READ, MFLAGS.PRIVATE, fd, 0);
+  c.ok(os.mem.bytes(sm, 5000).every((v) => v === 0x33) && os.mem.bytes(sm + 5000, 3192).every((v) => v === 0), 'a private mapping past the end of the file is zeros there');
+  os.munmap(sm, 8192);
+  os.mem.dv.setBigUint64(st1 + 24, 1n << 30n, true);
+  os.check(os.sys.call(SYS.file_stat_fput, fd, st1, FSFLAGS.SIZE), 'sparse 1 GiB');
+  const t0 = os.clock(CLOCK.MONOTONIC);
+  c.errno(E.NOMEM, 'a private mapping larger than the core', () => os.mmap(1 << 30, MPROT.READ, MFLAGS.PRIVATE, fd, 0));
+  c.ok(os.clock(CLOCK.MONOTONIC) - t0 < 200_000_000n, '... fails without reading the file first');
   os.heap.free(bp);
   os.close(fd);
   os.check(pathCall(os, SYS.file_unlink, root, 'large', 0), 'unlink large');

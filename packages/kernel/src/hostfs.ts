@@ -97,7 +97,15 @@ export class HostfsServer {
     try {
       for (let i = 0; i < raw.length - 1; i++) {
         if (raw[i] === '..') { fs.closeSync(stack.pop()!); continue; }
-        stack.push(fs.openSync(proc(stack[stack.length - 1], raw[i]), O_PATH | C.O_DIRECTORY | C.O_NOFOLLOW));
+        try {
+          stack.push(fs.openSync(proc(stack[stack.length - 1], raw[i]), O_PATH | C.O_DIRECTORY | C.O_NOFOLLOW));
+        } catch (e) {
+          // Linux says ENOTDIR for a symlink opened with O_DIRECTORY|O_NOFOLLOW: a link in the way is a refusal.
+          if ((e as { code?: string }).code === 'ENOTDIR' && fs.lstatSync(proc(stack[stack.length - 1], raw[i])).isSymbolicLink()) {
+            throw Object.assign(new Error('symlink in the path'), { code: 'ELOOP' });
+          }
+          throw e;
+        }
       }
     } catch (e) {
       for (const fd of stack) fs.closeSync(fd);

@@ -21,7 +21,11 @@ export class HostfsMount {
     this.worker = new Worker(new URL('./hostfs-worker.js', import.meta.url), { workerData: { root, readOnly } });
     this.worker.unref();
     this.reverse.connect((b) => this.worker.postMessage(b, [b.buffer as ArrayBuffer]));
-    this.worker.on('message', (b: Uint8Array) => this.reverse.send(b, []));
+    this.worker.on('message', (b: unknown) => {
+      // Whatever the worker sends, the kernel's event loop must survive it: a malformed answer is EINVAL there.
+      if (!(b instanceof Uint8Array)) { this.reverse.cutOff(); return; }
+      try { this.reverse.send(b, []); } catch (err) { kernel.log.error({ root, err }, 'hostfs: answer failed'); this.reverse.cutOff(); }
+    });
     this.worker.on('error', (err) => { kernel.log.warn({ root, err: String(err) }, 'hostfs daemon failed'); this.reverse.cutOff(); });
     this.worker.on('exit', () => this.reverse.cutOff());
     this.reverse.onCutOff = () => void this.stop();

@@ -33,4 +33,5 @@ export const KSPIN_MAX_HOT = 8;              // threads the kernel spins on at o
 export const KERNEL_SLICE_MS = 4;            // the kernel services syscalls this long before yielding to its event loop
 export const PSEUDO_TIMEOUT_MS = 10_000;     // a daemon that has not answered a request by then fails it with EIO
 export const MAX_EXEC_BYTES = 64 << 20;       // largest program image proc_exec loads from a daemon's file
+export const MAX_SHARED_FILE_BYTES = 256 << 20; // largest daemon file a shared mapping loads into memory (ENOMEM beyond)
 export const SWEEP_MS = 20;                  // the kernel looks for requests whose doorbell was lost this often

@@ -22,7 +22,7 @@ interface Pending { done: (r: PseudoResponse | number, fds: FdCarry[]) => void; 
  * A queued request: its header and data, copied into the daemon's buffer only when the daemon reads;
  * `release` then gives back a bounce buffer the data came in.
  */
-interface Outgoing { parts: Uint8Array[]; size: number; fds: FdCarry[]; release?: () => void }
+interface Outgoing { id?: number; parts: Uint8Array[]; size: number; fds: FdCarry[]; release?: () => void }
 
 export class ReverseObject extends KObject {
   readonly type = FILETYPE.SOCKET_DGRAM;
@@ -56,13 +56,32 @@ export class ReverseObject extends KObject {
     if (this.dead) { dropFds(fds); release?.(); done(E.IO, []); return; }
     const id = this.nextId;
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
-    const timer = this.kernel.timers.add(this.kernel.monotonic() + BigInt(this.kernel.pseudoTimeoutMs) * 1_000_000n, () => {
+    const p: Pending = { done, timer: this.deadline(id, r.op), op: r.op };
+    this.pending.set(id, p);
+    this.post({ ...r, id }, fds, release);
+  }
+
+  /**
+   * The deadline of request `id`: pseudoTimeoutMs from now. It is set when the request is queued and set
+   * again when the daemon reads it, so time spent queued behind other requests does not count against it
+   * twice; a daemon that misses it is cut off.
+   */
+  private deadline(id: number, op: number): TimerHandle {
+    return this.kernel.timers.add(this.kernel.monotonic() + BigInt(this.kernel.pseudoTimeoutMs) * 1_000_000n, () => {
       if (!this.pending.has(id)) return;
-      this.kernel.log.warn({ op: r.op, ms: this.kernel.pseudoTimeoutMs }, 'pseudo: daemon did not answer in time; cutting it off');
+      this.kernel.log.warn({ op, ms: this.kernel.pseudoTimeoutMs }, 'pseudo: daemon did not answer in time; cutting it off');
       this.cutOff();
     });
-    this.pending.set(id, { done, timer, op: r.op });
-    this.post({ ...r, id }, fds, release);
+  }
+
+  /** The daemon has taken these requests: their deadlines start again. */
+  private taken(ms: Outgoing[]): void {
+    for (const m of ms) {
+      const p = m.id === undefined ? undefined : this.pending.get(m.id);
+      if (!p) continue;
+      this.kernel.timers.cancel(p.timer);
+      p.timer = this.deadline(m.id!, p.op);
+    }
   }
 
   /** Sends a request that expects no answer (CLOSE). */
@@ -75,7 +94,7 @@ export class ReverseObject extends KObject {
       return;
     }
     const parts = [encodeRequestHeader(r), r.data1, r.data2].filter((p) => p.length > 0);
-    this.outbox.push({ parts, size: parts.reduce((n, p) => n + p.length, 0), fds, release });
+    this.outbox.push({ id: r.id || undefined, parts, size: parts.reduce((n, p) => n + p.length, 0), fds, release });
     this.readQueue.wakeAll();
   }
 
@@ -87,6 +106,7 @@ export class ReverseObject extends KObject {
     const k = this.fitting(max);
     if (k < 0) return k === -1 ? { data: new Uint8Array(0), fds: [], flags: 0 } : k;
     const taken = this.outbox.splice(0, k), data = new Uint8Array(taken.reduce((n, m) => n + m.size, 0)), fds: FdCarry[] = [];
+    this.taken(taken);
     let at = 0;
     for (const m of taken) {
       for (const p of m.parts) { data.set(p, at); at += p.length; }
@@ -140,7 +160,9 @@ export class ReverseObject extends KObject {
     const k = this.fitting(dst.reduce((n, v) => n + v.length, 0));
     if (k < 0) return k === -1 ? 0 : k;
     let vi = 0, vat = 0, total = 0;
-    for (const m of this.outbox.splice(0, k)) {
+    const taken = this.outbox.splice(0, k);
+    this.taken(taken);
+    for (const m of taken) {
       dropFds(m.fds);
       for (const p of m.parts) {
         for (let at = 0; at < p.length;) {
@@ -270,6 +292,7 @@ export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: Pseu
   // daemon's buffer of that size (plus a header) always holds a whole request. Callers split larger I/O.
   if ((call.data1?.length ?? 0) + (call.data2?.length ?? 0) > PSEUDO_MAX_DATA) {
     dropFds(call.fds ?? []);
+    call.release?.();
     return E.MSGSIZE;
   }
   let early: [PseudoResponse | number, FdCarry[]] | undefined;
@@ -279,11 +302,17 @@ export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: Pseu
     data1: call.data1 ?? new Uint8Array(0), data2: call.data2 ?? new Uint8Array(0),
   }, (r, fds) => {
     if (!parked) early = [r, fds]; // answered at once (a dead daemon)
-    else t.resume(() => settle(r, fds), () => dropFds(fds));
+    else t.resume(() => settle(r, fds), () => { dropFds(fds); closeOrphan(obj.reverse, call.op, r); });
   }, call.fds, call.release);
   if (early) return settle(...early);
   parked = true;
   return t.park();
+}
+
+/** A handle the daemon made (OPEN, SOCK_ACCEPT) for a caller that is gone: close it again. */
+function closeOrphan(rev: ReverseObject, op: number, r: PseudoResponse | number): void {
+  if (typeof r === 'number' || r.errno || (op !== OP.OPEN && op !== OP.SOCK_ACCEPT)) return;
+  rev.post({ id: 0, op: OP.CLOSE, flags: 0, handle: r.value1, arg1: 0n, arg2: 0n, data1: new Uint8Array(0), data2: new Uint8Array(0) });
 }
 
 const PAIR_TYPES: Record<string, number> = {

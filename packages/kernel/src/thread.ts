@@ -116,7 +116,15 @@ export class Thread {
     if (this.dead || !this.inSyscall || !this.waiter) { gone?.(); return; }
     this.kernel.sched.cancel(this.waiter);
     this.waiter = undefined;
-    const r = attempt();
+    let r: Ret;
+    try {
+      r = attempt();
+    } catch (err) {
+      // A continuation threw: a kernel invariant is broken. Fail this call, never the caller that delivered.
+      this.kernel.log.error({ err, pid: this.proc.pid, sysno: this.sysno }, 'syscall continuation threw (kernel bug)');
+      if (this.waiter) this.kernel.sched.cancel(this.waiter);
+      r = E.IO;
+    }
     if (r !== BLOCKED && r !== NO_REPLY) this.complete(r === WOULD_BLOCK ? E.IO : r); // nothing would retry it
   }
 

@@ -1,9 +1,9 @@
 // mem_map, mem_unmap, mem_protect, mem_sync, mem_advise. Mechanism in vm.ts.
-import { ADVICE, E, FILETYPE, MAP_ANON_FD, MFLAGS, MPROT, MSFLAGS, OP, PSEUDO_MAX_DATA, R } from '../abi/index.js';
+import { ADVICE, E, FILETYPE, MAP_ANON_FD, MFLAGS, MPROT, FILESTAT, MSFLAGS, OP, PSEUDO_MAX_DATA, R } from '../abi/index.js';
 import { FileCache } from '../filecache.js';
 import { isPseudo, rpc, type PseudoObject } from '../pseudo.js';
-import { pReadAll, pReadRange } from './pseudofile.js';
-import { PAGE_SIZE } from '../params.js';
+import { pReadAll, pReadRange, pSize } from './pseudofile.js';
+import { MAX_SHARED_FILE_BYTES, PAGE_SIZE } from '../params.js';
 import { ShmObject } from '../shm.js';
 import type { Ret, Thread } from '../thread.js';
 import { TreeFile } from '../vfs.js';
@@ -120,7 +120,8 @@ export function mem_sync(t: Thread): Ret {
     }
     const chunk = Math.min(n, PSEUDO_MAX_DATA);
     if (chunk < n) parts.splice(i + 1, 0, [c, off + chunk, n - chunk]);
-    return rpc(t, c.file, { op: OP.PWRITE, arg1: BigInt(off), data1: c.bytes.slice(off, off + chunk) }, () => step(i + 1));
+    // A short write-back (a full disk behind hostfs) must not pass for a sync.
+    return rpc(t, c.file, { op: OP.PWRITE, arg1: BigInt(off), data1: c.bytes.slice(off, off + chunk) }, (a) => (Number(a.value1) === chunk ? step(i + 1) : E.IO));
   };
   return step(0);
 }
@@ -145,23 +146,33 @@ function mapShared(t: Thread, m: { addr: number; len: number; prot: number; fixe
 function mapPseudo(t: Thread, file: PseudoObject, addr: number, len: number, prot: number, shared: boolean, fixed: boolean, off: bigint): Ret {
   const vm = t.proc.vm;
   if (!shared) {
-    return pReadRange(t, file, off, len, (b) => {
-      if (typeof b === 'number') return b;
-      const at = place(vm, addr, len, fixed, true);
-      if (at < 0) return at === -1 ? E.NOMEM : -at;
-      vm.mapCore(at, len, prot);
-      vm.coreU8.set(b, at);
-      t.setResult(at);
-      return 0;
+    // Room first (a mapping that cannot be placed reads nothing), then only the part of the range that the
+    // file holds: the rest of the mapping is zeros.
+    const room = place(vm, addr, len, fixed, true);
+    if (room < 0) return room === -1 ? E.NOMEM : -room;
+    return pSize(t, file, (size) => {
+      if (typeof size === 'number') return size;
+      const n = off >= size ? 0 : Number(BigInt(len) < size - off ? BigInt(len) : size - off);
+      return pReadRange(t, file, off, n, (b) => {
+        if (typeof b === 'number') return b;
+        const at = place(vm, addr, len, fixed, true); // again: another thread may have mapped meanwhile
+        if (at < 0) return at === -1 ? E.NOMEM : -at;
+        vm.mapCore(at, len, prot);
+        vm.coreU8.fill(0, at, at + len);
+        vm.coreU8.set(b, at);
+        t.setResult(at);
+        return 0;
+      });
     });
   }
   return rpc(t, file, { op: OP.STAT_FGET }, (st) => {
-    const ino = new DataView(st.data.buffer, st.data.byteOffset).getBigUint64(8, true);
+    if (st.data.length !== FILESTAT.size) return E.IO;
+    const ino = new DataView(st.data.buffer, st.data.byteOffset, FILESTAT.size).getBigUint64(8, true);
     const key = t.kernel.fileCaches.key(file.reverse, ino);
     const mapIt = (c: FileCache): Ret => mapShared(t, { addr, len, prot, fixed, off }, c.backing, BigInt(c.size), () => c.ref());
     const cached = t.kernel.fileCaches.get(key);
     if (cached) return mapIt(cached);
-    return pReadAll(t, file, (bytes) => (typeof bytes === 'number' ? bytes : mapIt(t.kernel.fileCaches.get(key) ?? t.kernel.fileCaches.create(key, file, bytes))));
+    return pReadAll(t, file, MAX_SHARED_FILE_BYTES, E.NOMEM, (bytes) => (typeof bytes === 'number' ? bytes : mapIt(t.kernel.fileCaches.get(key) ?? t.kernel.fileCaches.create(key, file, bytes))));
   });
 }
 

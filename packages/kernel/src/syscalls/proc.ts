@@ -13,7 +13,7 @@ import { isPseudo } from '../pseudo.js';
 import type { Image } from '../proc.js';
 import { pReadAll } from './pseudofile.js';
 import type { Fd } from '../fdtable.js';
-import { CORE_BYTES, MAX_ARGDATA } from '../params.js';
+import { CORE_BYTES, MAX_ARGDATA, MAX_EXEC_BYTES } from '../params.js';
 import { RIGHTSETS } from '../rightsets.js';
 import { NO_REPLY, type Ret, type Thread } from '../thread.js';
 import { installNew } from './fd.js';
@@ -40,7 +40,7 @@ export function proc_exec(t: Thread): Ret {
   const obj = f.desc.obj;
   if (isPseudo(obj)) {
     // An executable on a daemon's filesystem (tmpfs): fetch its bytes first, then exec as usual.
-    return pReadAll(t, obj, (bytes) => {
+    return pReadAll(t, obj, MAX_EXEC_BYTES, E.NOEXEC, (bytes) => {
       if (typeof bytes === 'number') return release(bytes);
       const image = loadImage(bytes, `pseudo:${obj.handle}`);
       return typeof image === 'number' ? release(image) : commitExec(t, image, argdata, keep);

@@ -1,7 +1,6 @@
 // File operations on pseudo fds: each becomes a request to the daemon (pseudo.ts) after the calling
 // handler in file.ts / fd.ts has checked the rights. The answer is turned into the syscall's result here.
 import { FILESTAT, OP, PSEUDO_MAX_DATA, PWRITE_APPEND, utf8Encode, type PseudoResponse } from '../abi/index.js';
-import { MAX_EXEC_BYTES } from '../params.js';
 import { E } from '../abi/index.js';
 import type { Description } from '../object.js';
 import { PseudoObject, rpc } from '../pseudo.js';
@@ -128,8 +127,9 @@ export function pWrite(t: Thread, d: Description, obj: PseudoObject, iovs: Iov[]
       release: last ? () => pool.give(data) : undefined,
     }, (r) => {
       if (off === undefined) d.offset = r.value2;
-      const wrote = done + Number(r.value1);
-      if (last || Number(r.value1) < n) { t.setResult(wrote); return 0; }
+      const took = Math.min(Math.max(0, Number(r.value1)), n); // a daemon cannot claim more than it was sent
+      const wrote = done + took;
+      if (last || took < n) { t.setResult(wrote); return 0; }
       return step(wrote);
     }, partial, partial);
   };
@@ -166,12 +166,22 @@ export function pSeekEnd(t: Thread, d: Description, obj: PseudoObject, delta: bi
   });
 }
 
-/** Reads a whole pseudo file (STAT_FGET for the size, then PREADs); `done` gets the bytes or an errno. */
-export function pReadAll(t: Thread, obj: PseudoObject, done: (b: Uint8Array | number) => Ret): Ret {
+/** The size of a pseudo file (STAT_FGET); `done` gets it or an errno. */
+export function pSize(t: Thread, obj: PseudoObject, done: (size: bigint | number) => Ret): Ret {
   return rpc(t, obj, { op: OP.STAT_FGET }, (r) => {
     if (r.data.length !== FILESTAT.size) return done(E.IO);
-    const size = new DataView(r.data.buffer, r.data.byteOffset).getBigUint64(24, true);
-    if (size > BigInt(MAX_EXEC_BYTES)) return done(E.NOEXEC);
+    return done(new DataView(r.data.buffer, r.data.byteOffset, FILESTAT.size).getBigUint64(24, true));
+  }, done, done);
+}
+
+/**
+ * Reads a whole pseudo file (its size, then PREADs); `done` gets the bytes or an errno: `tooBig` for a file
+ * over `max` bytes.
+ */
+export function pReadAll(t: Thread, obj: PseudoObject, max: number, tooBig: number, done: (b: Uint8Array | number) => Ret): Ret {
+  return pSize(t, obj, (size) => {
+    if (typeof size === 'number') return done(size);
+    if (size > BigInt(max)) return done(tooBig);
     return pReadRange(t, obj, 0n, Number(size), done);
   });
 }

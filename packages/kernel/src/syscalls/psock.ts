@@ -55,8 +55,12 @@ export function pSockStat(t: Thread, obj: PseudoObject, buf: number, flags: numb
 /** Accepts a connection: a new pseudo socket on the same daemon, with the listener's inheriting rights. */
 export function pAccept(t: Thread, d: Description, obj: PseudoObject, rights: RightSet, buf: number): Ret {
   return waiting(t, obj, d, false, { op: OP.SOCK_ACCEPT }, (a) => {
-    if (buf && a.data.length === SOCKSTAT.size) { const e = t.proc.vm.write(buf, a.data); if (e) return e; }
-    const fd = installNew(t, new PseudoObject(t.kernel, Number(a.value2), obj.reverse, a.value1), rights);
+    const conn = new PseudoObject(t.kernel, Number(a.value2), obj.reverse, a.value1);
+    if (buf && a.data.length === SOCKSTAT.size) {
+      const e = t.proc.vm.write(buf, a.data);
+      if (e) { conn.ref().unref(); return e; } // the daemon's new handle is closed again
+    }
+    const fd = installNew(t, conn, rights);
     if (fd < 0) return -fd;
     t.setResult(fd);
     return 0;
