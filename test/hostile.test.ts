@@ -20,7 +20,9 @@ describe('hostile process (fuzz smoke)', function () {
     for (let seed = 1; seed <= seeds; seed++) {
       const bystander = m.run('pipe_test');
       const k = m.kernel;
-      const h = spawnProgram(k, 'fuzz_hostile', { seed, iters, out: new ArgFd(0) }, m.caps());
+      // Odd seeds also fuzz a tmpfs through its pseudo fds (fd 3 is then the pseudo-pair factory).
+      const withFs = seed % 2 === 1;
+      const h = spawnProgram(k, 'fuzz_hostile', { seed, iters, out: new ArgFd(0), ...(withFs ? { pseudo: new ArgFd(3), bootfs: new ArgFd(1) } : {}) }, m.caps({ pseudo: withFs }));
       const st = await Promise.race([h.done, new Promise<null>((r) => setTimeout(() => r(null), 700))]);
       if (st === null) { killed++; k.terminate(h.proc, { code: 0, signal: 10 }); await h.done; }
       const b = await bystander;

@@ -2,8 +2,9 @@
 // garbage), and scribbles on the words of its own control block that only the kernel should write.
 // Four threads fuzz at once (with seeds derived from the given one), so one that blocks forever in a
 // random poll or read does not end the run; the test kills the process at its deadline, blocked threads and
-// all. Each thread reports how many calls it made on fd 0 (if fd 0 survives the fuzzing).
-import { CB, FDFLAGS, SYS, type ArgValue, type Os } from '@cosix/libc';
+// all. Each thread reports how many calls it made on fd 0 (if fd 0 survives the fuzzing). With argdata
+// `pseudo` and `bootfs` it first starts a tmpfs, so random calls reach a daemon's pseudo fds as well.
+import { ArgFd, CB, FDFLAGS, OFLAGS, R, SYS, type ArgValue, type Os } from '@cosix/libc';
 
 // Calls that would end the run early; thread_create with a random entry kills the process (by design).
 const NEVER = new Set([SYS.proc_exit, SYS.thread_exit, SYS.proc_raise, SYS.proc_exec, SYS.thread_create]);
@@ -18,7 +19,15 @@ export const entries = {
 };
 
 export function main(os: Os, args: ArgValue): number {
-  const a = args as { seed: number; iters: number };
+  const a = args as { seed: number; iters: number; pseudo?: ArgFd; bootfs?: ArgFd };
+  if (a.pseudo && a.bootfs) {
+    // A tmpfs to fuzz too: its root directory lands on a small fd number, where random calls find it.
+    const [rev, root] = os.pseudoPair(a.pseudo.fd, 'DIRECTORY');
+    os.spawn(os.open(a.bootfs.fd, 'tmpfs', 0, R.FD_READ | R.PROC_EXEC), { reverse: new ArgFd(0), limit: 8 << 20 }, [rev]);
+    os.close(rev);
+    const f = os.open(root, 'file', OFLAGS.CREAT, R.FD_READ | R.FD_WRITE | R.FD_SEEK | R.FILE_STAT_FGET | R.MEM_MAP);
+    os.writeAll(f, 'some bytes for the fuzzer to find');
+  }
   const ts = [1, 2, 3].map((k) => os.thread('fuzz', a.seed * 16 + k));
   fuzz(os, a.seed * 16, a.iters);
   ts.forEach((t) => t.join());
@@ -48,7 +57,7 @@ function fuzz(os: Os, seed: number, iters: number): number {
   for (let i = 0; i < iters; i++) {
     // Keep most descriptors non-blocking so fewer calls park the thread for good.
     if (i % 16 === 0) for (let fd = 0; fd < 12; fd++) { os.sys.arg(1, heap); os.mem.dv.setUint16(heap + 2, FDFLAGS.NONBLOCK, true); os.sys.call(SYS.fd_stat_put, fd, heap, 1); }
-    if (next() % 50 === 0) cbWords[cb + [CB.KSPIN, CB.DOORBELL, CB.SPIN, CB.TID, CB.RESULTS][next() % 5]] = next() | 0;
+    if (next() % 50 === 0) cbWords[cb + [CB.KSPIN, CB.DOORBELL, CB.SPIN, CB.TID, CB.RESULTS, CB.PARKED][next() % 6]] = next() | 0;
     if (next() % 20 === 0) os.mem.u8[heap + (next() % 65536)] = next() & 255;
     let n = next() % 60;
     if (NEVER.has(n)) continue;
