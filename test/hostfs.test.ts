@@ -1,7 +1,8 @@
 // hostfs as a daemon: the kernel's side (HostfsMount) and a worker thread of the host serving the files.
 // A daemon that dies in the middle of a stream of requests fails them with EIO, and the kernel goes on.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HostfsMount, RIGHTSETS, spawnProgram } from '@cosix/kernel';
@@ -27,6 +28,29 @@ describe('hostfs daemon', function () {
     expect((await m.run('hello', { stdout: new ArgFd(0), text: 'still here\n' })).output).to.equal('still here\n');
     const s = await m.settled();
     expect(s, JSON.stringify(s)).to.include({ liveProcesses: 0, threads: 0, waiters: 0, timers: 0 });
+  });
+
+  it('no escape through a race: a directory swapped for a symlink out of the tree while a program opens through it', async function () {
+    // The program opens sub/secret over and over; meanwhile a shell swaps sub for a symlink to a directory
+    // outside the mount that has a secret of its own. hostfs walks each component through an fd it holds,
+    // with O_NOFOLLOW, so a swap can only make an open fail, never reach the outside file.
+    const inner = join(dir, 'race'), outer = join(dir, 'outside');
+    mkdirSync(join(inner, 'sub'), { recursive: true }); mkdirSync(outer);
+    writeFileSync(join(inner, 'sub/secret'), 'inside'); writeFileSync(join(outer, 'secret'), 'OUTSIDE');
+    const swapper = spawn('bash', ['-c', `cd ${inner}; while :; do mv sub sub.real; ln -s ${outer} sub; rm sub; mv sub.real sub; done`], { stdio: 'ignore' });
+    try {
+      const k = m.kernel, mount = new HostfsMount(k, inner, true), before = m.output.length;
+      const p = spawnProgram(k, 'race_open', { dir: new ArgFd(3), path: 'sub/secret', inside: 'inside', n: 3000, stdout: new ArgFd(0) },
+        [...m.caps(), { obj: mount.directory(), rights: RIGHTSETS.all }]);
+      await p.done;
+      await mount.stop();
+      const [, ok, refused, escaped] = /race_open: (\d+) (\d+) (\d+)/.exec(m.output.slice(before)) ?? [];
+      expect(Number(escaped), m.output.slice(before)).to.equal(0);
+      expect(Number(ok), 'some opens reached the inside file').to.be.greaterThan(0);
+      expect(Number(refused), 'and some raced with a swap (else the test proved nothing)').to.be.greaterThan(0);
+    } finally {
+      swapper.kill('SIGKILL');
+    }
   });
 
   it('a root that is not a directory is refused when mounting', () => {
