@@ -87,6 +87,10 @@ describe('WASI programs', function () {
         expect(r.output).to.include(`${program}: ok`);
         expect(r.status).to.deep.equal({ code: 0, signal: 0 });
       }
+      // Four C processes append to one file and make directories at once; then a fifth checks every line.
+      const conc = await m.runWithPseudo('c_runner', { program: 'c_concurrent', args: ['write'], writers: 4, then: ['check', '4'] });
+      expect(conc.output, conc.output).to.include('c_concurrent: ok');
+      expect(conc.status).to.deep.equal({ code: 0, signal: 0 });
       // A trapping WebAssembly process ends alone: the kernel and the next process are fine.
       const trap = await m.runWithPseudo('c_runner', { program: 'c_misc', args: ['trap'] });
       expect(trap.status).to.deep.equal({ code: 128 + 1, signal: 0 }); // c_runner reports 128 + CloudABI SIGABRT
