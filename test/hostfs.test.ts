@@ -20,7 +20,7 @@ describe('hostfs daemon', function () {
     const p = spawnProgram(k, 'fs_hammer', { dir: new ArgFd(3) }, [...m.caps(), { obj: mount.directory(), rights: RIGHTSETS.all }]);
     while (mount.reverse.inFlight === 0 && !m.output.slice(before).includes('fs_hammer')) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 50)); // let requests flow for a while
-    await mount.worker.terminate(); // the daemon dies, as a crash would end it
+    await mount.worker!.terminate(); // the daemon dies, as a crash would end it
     await p.done;
     const [, n, errno] = /fs_hammer: (\d+) (\d+)/.exec(m.output.slice(before)) ?? [];
     expect(Number(n), m.output.slice(before)).to.be.greaterThan(0);

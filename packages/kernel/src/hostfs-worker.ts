@@ -1,18 +1,44 @@
-// The hostfs daemon: a worker thread of the host (it needs the host's file system, which no Cosix process
-// can reach) serving one HostfsServer. Requests arrive as the pseudo protocol's bytes in messages from the
-// kernel; the answers to each batch go back in one message. Host I/O here may block: only this worker
-// waits, and the kernel cuts the mount off if an answer takes longer than its pseudo timeout.
-import { parentPort, workerData } from 'node:worker_threads';
-import { RESP_HEADER, decodeRequests, writeResponse } from './abi/index.js';
+// The hostfs daemon: the one thread of a host daemon process (Kernel.startHostThread). It needs the host's
+// file system, which no Cosix process can reach, so it is a worker of the host running kernel code; to the
+// kernel it is a daemon like tmpfs: it reads batches of requests from its reverse end (fd 0) with fd_read
+// and answers with fd_write, through its control block. Host I/O here may block: only this thread waits,
+// and the kernel cuts the mount off if an answer misses its pseudo timeout. It ends at end-of-file (the
+// kernel cut it off) or when the kernel ends its process.
+import { workerData } from 'node:worker_threads';
+import { E, PSEUDO_MAX_DATA, RESP_HEADER, SYS, Sys, ThreadGone, decodeRequests, writeResponse } from './abi/index.js';
 import { HostfsServer } from './hostfs.js';
 
-const { root, readOnly } = workerData as { root: string; readOnly: boolean };
+interface Data { memory: WebAssembly.Memory; cb: number; root: string; readOnly: boolean; inBuf: number; outBuf: number; iov: number; cap: number }
+const { memory, cb, root, readOnly, inBuf, outBuf, iov, cap } = workerData as Data;
+const buffer = memory.buffer as unknown as SharedArrayBuffer;
+const u8 = new Uint8Array(buffer), dv = new DataView(buffer);
+const sys = new Sys(buffer, cb);
+sys.setSpinFloor(1 << 16); // requests come in bursts, as for tmpfs
+
+function call(n: number, at: number, len: number): number {
+  dv.setUint32(iov, at, true); dv.setUint32(iov + 4, len, true);
+  const e = sys.call(n, 0, iov, 1);
+  if (e) throw new Error(`hostfs: ${n === SYS.fd_read ? 'fd_read' : 'fd_write'} of the reverse end: errno ${e}`);
+  return sys.r(0);
+}
+
 const server = new HostfsServer(root, readOnly);
-parentPort!.on('message', (bytes: Uint8Array) => {
-  const answers = decodeRequests(bytes).map((q) => server.handle(q)).filter((r) => r !== null);
-  if (answers.length === 0) return;
-  const out = new Uint8Array(answers.reduce((n, r) => n + RESP_HEADER + r.data.length, 0));
-  let at = 0;
-  for (const r of answers) at += writeResponse(out, at, r);
-  parentPort!.postMessage(out, [out.buffer]);
-});
+try {
+  for (;;) {
+    const n = call(SYS.fd_read, inBuf, cap);
+    if (n === 0) break; // end of file: cut off
+    let used = 0;
+    for (const q of decodeRequests(u8.subarray(inBuf, inBuf + n))) {
+      const r = server.handle(q);
+      if (!r) continue;
+      const answer = r.data.length > PSEUDO_MAX_DATA ? { ...r, errno: E.IO, data: new Uint8Array(0) } : r; // never an overrun
+      if (used + RESP_HEADER + answer.data.length > cap) { call(SYS.fd_write, outBuf, used); used = 0; }
+      used += writeResponse(u8, outBuf + used, answer);
+    }
+    if (used) call(SYS.fd_write, outBuf, used);
+  }
+} catch (err) {
+  if (!(err instanceof ThreadGone)) throw err; // the kernel ended the process: just stop
+} finally {
+  server.close();
+}

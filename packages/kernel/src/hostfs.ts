@@ -1,8 +1,8 @@
-// hostfs: a host directory served as a capability through the pseudo-fd protocol, by a daemon that is a
-// worker thread of the host (hostfs-worker.ts; userland cannot reach the host's files any other way).
-// HostfsMount (hostmount.ts) is the kernel's side: a reverse end whose requests go to that worker. The worker is a daemon
-// like tmpfs for the kernel: if it crashes or an answer misses the pseudo timeout, the mount is cut off
-// (callers get EIO) and the worker is stopped; the kernel thread never waits on host I/O.
+// hostfs: a host directory served as a capability through the pseudo-fd protocol. HostfsServer answers
+// requests; it runs in a host daemon process (hostmount.ts, hostfs-worker.ts) whose one thread is a worker
+// of the host (userland cannot reach the host's files any other way) and which reads and answers requests
+// through its reverse end like tmpfs. If it crashes or misses the pseudo timeout, the mount is cut off
+// (callers get EIO); the kernel thread never waits on host I/O.
 //
 // Confinement. Every handle holds an O_PATH file descriptor of the host. A path is walked one component at
 // a time through /proc/self/fd/<fd>/<name>, opening each directory with O_NOFOLLOW|O_DIRECTORY, so the host

@@ -22,7 +22,7 @@ import { FileCaches } from './filecache.js';
 import { BufferPool } from './bufpool.js';
 import type { ThreadTask, TaskResult } from './runtime/task.js';
 import { availableParallelism } from 'node:os';
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 
 export interface KernelOptions {
   bootfs?: Bootfs;
@@ -175,6 +175,31 @@ export class Kernel {
     if (t.task) {
       t.killTimer = setTimeout(() => { t.killTimer = undefined; t.abort?.abort(); }, P.KILL_GRACE_MS);
     }
+    if (t.host) {
+      const w = t.host;
+      t.killTimer = setTimeout(() => { t.killTimer = undefined; void w.terminate(); }, P.KILL_GRACE_MS);
+    }
+  }
+
+  /**
+   * Starts a host daemon's thread in `proc`: a worker of the host (not a pool worker, and not a Cosix image:
+   * it runs kernel code with the host's powers, like hostfs) that makes syscalls through a control block
+   * like any thread. It gets `data` plus the process memory and its CB address as workerData. If the worker
+   * ends by itself, the process is ended with it.
+   */
+  startHostThread(proc: Process, url: URL, data: Record<string, unknown>): Thread | number {
+    const t = this.newThread(proc, true);
+    if (typeof t === 'number') return t;
+    const w = new Worker(url, { workerData: { ...data, memory: proc.vm.memory, cb: t.cbAddr } });
+    t.host = w;
+    w.on('error', (err) => this.log.warn({ pid: proc.pid, name: proc.name, err: String(err) }, 'host daemon failed'));
+    w.on('exit', () => {
+      if (t.killTimer) clearTimeout(t.killTimer);
+      if (!t.dead) this.terminate(proc, { code: 0, signal: SIG.ABRT });
+    });
+    this.stats.spawned++;
+    this.arm(t);
+    return t;
   }
 
   /** Ends `proc`: kills its threads, closes its fds, frees its memory, and reports `status` to pollers. */

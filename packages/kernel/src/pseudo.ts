@@ -6,7 +6,7 @@
 // and later call on its pseudo fds fails with EIO, its pseudo fds report hangup, and its own reads of the
 // reverse end see end-of-file. Called only on the kernel thread.
 import {
-  E, EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, FILETYPE, OP, PSEUDO_MAX_DATA, decodeResponses, encodeRequest, encodeRequestHeader,
+  E, EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, FILETYPE, OP, PSEUDO_MAX_DATA, decodeResponses, encodeRequestHeader,
   type PseudoRequest, type PseudoResponse,
 } from './abi/index.js';
 import type { TimerHandle } from '@cosix/hw';
@@ -31,18 +31,10 @@ export class ReverseObject extends KObject {
   private nextId = 1;
   dead = false;
   readonly objects = new Map<bigint, Set<PseudoObject>>(); // pseudo objects by daemon handle (events)
-  private remote: ((request: Uint8Array) => void) | undefined;
-  /** Called once when the reverse end is cut off (the owner of a remote daemon stops it then). */
-  onCutOff: (() => void) | undefined;
+
   /** The st_dev of every file behind this reverse end: the kernel stamps it on the daemon's stat answers. */
   readonly dev: bigint;
 
-  /**
-   * Serves this reverse end by a daemon outside Cosix (hostfs, a worker of the host): each request's bytes
-   * go to `remote` as they are queued, and the daemon's answers come back through `send`, the same path as
-   * a Cosix daemon's writes. Such a daemon takes no descriptors.
-   */
-  connect(remote: (request: Uint8Array) => void): void { this.remote = remote; }
 
   constructor(kernel: Kernel) {
     super(kernel);
@@ -87,12 +79,6 @@ export class ReverseObject extends KObject {
   /** Sends a request that expects no answer (CLOSE). */
   post(r: PseudoRequest, fds: FdCarry[] = [], release?: () => void): void {
     if (this.dead) { dropFds(fds); release?.(); return; }
-    if (this.remote) {
-      dropFds(fds);
-      this.remote(encodeRequest(r));
-      release?.();
-      return;
-    }
     const parts = [encodeRequestHeader(r), r.data1, r.data2].filter((p) => p.length > 0);
     this.outbox.push({ id: r.id || undefined, parts, size: parts.reduce((n, p) => n + p.length, 0), fds, release });
     this.readQueue.wakeAll();
@@ -207,7 +193,6 @@ export class ReverseObject extends KObject {
   cutOff(): void {
     if (this.dead) return;
     this.dead = true;
-    this.onCutOff?.();
     this.readQueue.wakeAll();
     for (const m of this.outbox) { dropFds(m.fds); m.release?.(); }
     this.outbox = [];

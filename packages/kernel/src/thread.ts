@@ -7,7 +7,7 @@ import type { Process } from './proc.js';
 import type { Waiter } from './wait.js';
 import type { WaitQueue } from './wait.js';
 import { threadCpuNs } from '@cosix/hw';
-import type { MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 
 /** Returned by a syscall handler that has blocked; the thread is completed later by its retry. */
 export const BLOCKED = -1;
@@ -31,6 +31,7 @@ export class Thread {
   task: Promise<unknown> | undefined;
   abort: AbortController | undefined;
   port: MessagePort | undefined;  // kernel end of the channel that carries new shared segments to the worker
+  host: Worker | undefined;       // the worker of a host daemon's thread (Kernel.startHostThread), not the pool's
   killTimer: NodeJS.Timeout | undefined;
   syscalls = 0;                   // served so far (procfs)
   readonly onKill = new Set<() => void>(); // undo hooks for state outside wait queues (futex waiters)

@@ -12,3 +12,4 @@ export * from './utf8.js';
 export * from './errors.js';
 export * from './pseudo.js';
 export * from './wasi.js';
+export * from './sys.js';
