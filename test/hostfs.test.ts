@@ -53,6 +53,17 @@ describe('hostfs daemon', function () {
     }
   });
 
+  it('a mount that is cut off (as for a missed deadline) ends its daemon process and worker', async function () {
+    const k = m.kernel, mount = new HostfsMount(k, dir, false), w = mount.worker!;
+    const gone = new Promise((r) => w.once('exit', r));
+    expect(mount.proc.alive).to.equal(true);
+    mount.reverse.cutOff();
+    expect(mount.proc.alive).to.equal(false);
+    await gone;
+    const s = await m.settled();
+    expect(s, JSON.stringify(s)).to.include({ liveProcesses: 0, threads: 0, workersBusy: 0 });
+  });
+
   it('a root that is not a directory is refused when mounting', () => {
     expect(() => new HostfsMount(m.kernel, join(dir, 'missing'), false)).to.throw(/ENOENT/);
   });

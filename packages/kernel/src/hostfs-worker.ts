@@ -5,7 +5,7 @@
 // and the kernel cuts the mount off if an answer misses its pseudo timeout. It ends at end-of-file (the
 // kernel cut it off) or when the kernel ends its process.
 import { workerData } from 'node:worker_threads';
-import { E, PSEUDO_MAX_DATA, RESP_HEADER, SYS, Sys, ThreadGone, decodeRequests, writeResponse } from './abi/index.js';
+import { CB, E, PSEUDO_MAX_DATA, RESP_HEADER, STATE, SYS, Sys, ThreadGone, decodeRequests, writeResponse } from './abi/index.js';
 import { HostfsServer } from './hostfs.js';
 
 interface Data { memory: WebAssembly.Memory; cb: number; root: string; readOnly: boolean; inBuf: number; outBuf: number; iov: number; cap: number }
@@ -29,6 +29,8 @@ try {
     if (n === 0) break; // end of file: cut off
     let used = 0;
     for (const q of decodeRequests(u8.subarray(inBuf, inBuf + n))) {
+      // Ended meanwhile (cut off, or killed): the rest of the batch must not reach the host.
+      if (Atomics.load(sys.i32, sys.cbIndex + CB.STATE) === STATE.DEAD) throw new ThreadGone();
       const r = server.handle(q);
       if (!r) continue;
       const answer = r.data.length > PSEUDO_MAX_DATA ? { ...r, errno: E.IO, data: new Uint8Array(0) } : r; // never an overrun

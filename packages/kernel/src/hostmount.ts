@@ -25,24 +25,32 @@ export class HostfsMount {
     if (typeof proc === 'number') throw new Error(`cannot create the hostfs process (errno ${proc})`);
     this.proc = proc;
     // The reverse end lives in the daemon's fd table only: when the daemon ends, its fds close and the
-    // mount is cut off like any daemon's.
+    // mount is cut off like any daemon's. A cut-off for any other reason (a missed deadline) ends the
+    // daemon, so that no request still queued in it touches the host after its caller got EIO.
     this.reverse = new ReverseObject(kernel);
+    this.reverse.onCutOff = () => kernel.terminate(proc, { code: 0, signal: SIG.KILL });
     const d = new Description(this.reverse, 0).ref();
     proc.fds.install(d, RIGHTSETS.reverse.base, RIGHTSETS.reverse.inheriting);
     d.unref();
-    const buf = (len: number) => {
-      const at = proc.vm.findFreeCore(len);
-      if (at < 0) throw new Error('hostfs: no room for its buffers');
-      proc.vm.mapCore(at, len, MPROT.READ | MPROT.WRITE);
-      return at;
-    };
-    const inBuf = buf(CAP), outBuf = buf(CAP), iov = buf(4096);
-    const t = kernel.startHostThread(proc, new URL('./hostfs-worker.js', import.meta.url), { root, readOnly, inBuf, outBuf, iov, cap: CAP });
-    if (typeof t === 'number') { kernel.terminate(proc, { code: 0, signal: SIG.KILL }); throw new Error(`cannot start hostfs (errno ${t})`); }
-    this.exited = new Promise((resolve) => t.host!.once('exit', () => resolve()));
+    try {
+      const buf = (len: number) => {
+        const at = proc.vm.findFreeCore(len);
+        if (at < 0) throw new Error('hostfs: no room for its buffers');
+        proc.vm.mapCore(at, len, MPROT.READ | MPROT.WRITE);
+        return at;
+      };
+      const inBuf = buf(CAP), outBuf = buf(CAP), iov = buf(4096);
+      const t = kernel.startHostThread(proc, new URL('./hostfs-worker.js', import.meta.url), { root, readOnly, inBuf, outBuf, iov, cap: CAP });
+      if (typeof t === 'number') throw new Error(`cannot start hostfs (errno ${t})`);
+      const w = t.host!;
+      this.exited = new Promise((resolve) => w.once('exit', () => resolve()));
+    } catch (err) {
+      kernel.terminate(proc, { code: 0, signal: SIG.KILL });
+      throw err;
+    }
   }
 
-  private readonly exited: Promise<void>;
+  private readonly exited!: Promise<void>;
 
   /** The daemon's worker (tests stop it as a crash would). */
   get worker() { return [...this.proc.threads.values()][0]?.host; }

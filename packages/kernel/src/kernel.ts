@@ -177,7 +177,7 @@ export class Kernel {
     }
     if (t.host) {
       const w = t.host;
-      t.killTimer = setTimeout(() => { t.killTimer = undefined; void w.terminate(); }, P.KILL_GRACE_MS);
+      t.killTimer = setTimeout(() => { t.killTimer = undefined; this.stats.workersTerminated++; void w.terminate(); }, P.KILL_GRACE_MS);
     }
   }
 
@@ -190,14 +190,30 @@ export class Kernel {
   startHostThread(proc: Process, url: URL, data: Record<string, unknown>): Thread | number {
     const t = this.newThread(proc, true);
     if (typeof t === 'number') return t;
-    const w = new Worker(url, { workerData: { ...data, memory: proc.vm.memory, cb: t.cbAddr } });
+    let w: Worker;
+    try {
+      w = new Worker(url, { workerData: { ...data, memory: proc.vm.memory, cb: t.cbAddr } });
+    } catch (err) {
+      this.log.warn({ pid: proc.pid, name: proc.name, err: String(err) }, 'host daemon did not start');
+      t.kill();
+      return E.AGAIN;
+    }
+    w.unref(); // like the pool's workers, a host daemon alone does not keep Node running
     t.host = w;
-    w.on('error', (err) => this.log.warn({ pid: proc.pid, name: proc.name, err: String(err) }, 'host daemon failed'));
-    w.on('exit', () => {
-      if (t.killTimer) clearTimeout(t.killTimer);
-      if (!t.dead) this.terminate(proc, { code: 0, signal: SIG.ABRT });
-    });
     this.stats.spawned++;
+    this.stats.threadsStarted++;
+    this.stats.workersBusy++;
+    const exited = new Promise<void>((resolve) => w.once('exit', () => {
+      this.stats.workersBusy--;
+      if (t.killTimer) clearTimeout(t.killTimer);
+      t.killTimer = undefined;
+      t.host = undefined; // gone: nothing left for a kill to terminate
+      if (!t.dead) this.terminate(proc, { code: 0, signal: SIG.ABRT });
+      resolve();
+    }));
+    w.on('error', (err) => this.log.warn({ pid: proc.pid, name: proc.name, err: String(err) }, 'host daemon failed'));
+    this.tasks.add(exited); // shutdown waits for it as for pool threads
+    void exited.then(() => this.tasks.delete(exited));
     this.arm(t);
     return t;
   }

@@ -32,6 +32,8 @@ export class ReverseObject extends KObject {
   dead = false;
   readonly objects = new Map<bigint, Set<PseudoObject>>(); // pseudo objects by daemon handle (events)
 
+  /** Called once when the reverse end is cut off (a host daemon's owner ends its process then). */
+  onCutOff: (() => void) | undefined;
   /** The st_dev of every file behind this reverse end: the kernel stamps it on the daemon's stat answers. */
   readonly dev: bigint;
 
@@ -193,6 +195,7 @@ export class ReverseObject extends KObject {
   cutOff(): void {
     if (this.dead) return;
     this.dead = true;
+    this.onCutOff?.();
     this.readQueue.wakeAll();
     for (const m of this.outbox) { dropFds(m.fds); m.release?.(); }
     this.outbox = [];
