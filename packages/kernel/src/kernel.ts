@@ -154,6 +154,9 @@ export class Kernel {
 
   private onTaskEnd(t: Thread, r: TaskResult): void {
     this.stats.workersBusy--;
+    // The worker is done with the thread's control block: a later thread of the process may have it (not
+    // after an exec, which gave the process a new address space: the block belonged to the old one).
+    if (t.dead && t.proc.alive && t.proc.vm === t.vm) t.proc.freeCb(t.cbAddr);
     if (t.killTimer) clearTimeout(t.killTimer);
     t.port?.close();
     t.port = undefined;

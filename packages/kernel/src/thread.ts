@@ -4,6 +4,7 @@
 // thread.
 import { CB, CB_SIZE, E, STATE } from './abi/index.js';
 import type { Process } from './proc.js';
+import type { AddressSpace } from './vm.js';
 import type { Waiter } from './wait.js';
 import type { WaitQueue } from './wait.js';
 import { threadCpuNs } from '@cosix/hw';
@@ -36,7 +37,11 @@ export class Thread {
   syscalls = 0;                   // served so far (procfs)
   readonly onKill = new Set<() => void>(); // undo hooks for state outside wait queues (futex waiters)
 
+  /** The address space the CB was allocated in (exec replaces the process's). */
+  readonly vm: AddressSpace;
+
   constructor(readonly proc: Process, readonly tid: number, readonly cbAddr: number, readonly isMain: boolean) {
+    this.vm = proc.vm;
     // The CB is in the core (JS programs) or in a kernel segment (WebAssembly programs, whose core belongs
     // entirely to the program's own allocator).
     const r = proc.vm.resolve(cbAddr, CB_SIZE, 0);

@@ -47,7 +47,8 @@ async function runWasm(sys: Sys, mem: Memory, boot: Boot): Promise<void> {
 function setup(sys: Sys, mem: Memory, globals: number): Os {
   let os: Os | undefined;
   const heap = new Heap(mem, sys, globals, (a) => os!.locks.wrlock(a, SCOPE.PRIVATE), (a) => os!.locks.unlock(a, SCOPE.PRIVATE));
-  os = new Os(sys, mem, heap, mmapAnon(sys, Math.ceil(SCRATCH_BYTES / PAGE) * PAGE));
+  const scratchLen = Math.ceil(SCRATCH_BYTES / PAGE) * PAGE;
+  os = new Os(sys, mem, heap, mmapAnon(sys, scratchLen), scratchLen);
   return os;
 }
 
@@ -69,6 +70,7 @@ async function run(boot: Boot, prog: Program): Promise<void> {
     const fn = prog.entries?.[name];
     if (!fn) throw new Error(`no thread entry named ${name}`);
     await fn(os, dv.getUint32(rec + 8, true));
+    os.releaseThread();
     sys.call(SYS.thread_exit, rec + 4, SCOPE.PRIVATE);
     throw new ThreadGone();
   }

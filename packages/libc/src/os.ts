@@ -21,8 +21,18 @@ export class Os {
   private io = 0;              // this thread's staging area
   private ioLen = 0;
 
-  constructor(readonly sys: Sys, readonly mem: Memory, readonly heap: Heap, scratch: number) {
+  constructor(readonly sys: Sys, readonly mem: Memory, readonly heap: Heap, private readonly scratch: number, private readonly scratchLen = 0) {
     this.locks = new Locks(mem, sys, scratch);
+  }
+
+  /**
+   * Gives back what this thread holds of the process memory (its staging area and its lock scratch pages):
+   * crt0 calls it just before thread_exit, so that threads coming and going do not fill the address space.
+   */
+  releaseThread(): void {
+    if (this.io) this.heap.free(this.io);
+    this.io = 0; this.ioLen = 0;
+    if (this.scratchLen) this.sys.call(SYS.mem_unmap, this.scratch, this.scratchLen);
   }
 
   get tid(): number { return this.sys.tid; }
