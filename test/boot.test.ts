@@ -8,9 +8,13 @@ const BOOT = fileURLToPath(new URL('../../packages/kernel/dist/boot.js', import.
 
 describe('boot', function () {
   this.timeout(60_000);
+  // A failed expectation must not leave a machine running (its pipes would keep mocha from exiting).
+  const children: ReturnType<typeof spawn>[] = [];
+  afterEach(() => { for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); });
 
   it('boots into init, answers a command, and Ctrl-C shuts down cleanly', async function () {
     const child = spawn(process.execPath, [BOOT], { stdio: ['pipe', 'pipe', 'pipe'] });
+    children.push(child);
     let out = '';
     child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
     const waitFor = async (text: string) => { while (!out.includes(text)) { if (child.exitCode !== null) throw new Error(out); await new Promise((r) => setTimeout(r, 20)); } };
@@ -29,6 +33,7 @@ describe('boot', function () {
 
   it('ends when the console input ends', async function () {
     const child = spawn(process.execPath, [BOOT], { stdio: ['pipe', 'pipe', 'pipe'] });
+    children.push(child);
     let out = '';
     child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
     child.stdin.end('motd\n');
