@@ -45,6 +45,32 @@ export const entries = {
       for (const b of out) os.writeAll(rev, b);
     }
   },
+  /**
+   * Holds back the answer to OPEN "hold" (handle 9) until an OPEN "release" comes, and counts in the word at
+   * `arg >> 8` the CLOSEs the kernel sends for handle 9; "die" ends it. The reverse end is fd `arg & 255`.
+   */
+  holder(os: Os, arg: number): void {
+    const rev = arg & 255, counter = arg >>> 8;
+    const held: PseudoRequest[] = [];
+    for (;;) {
+      const reqs = decodeRequests(os.read(rev, 1 << 20));
+      const out: PseudoResponse[] = [];
+      for (const q of reqs) {
+        const path = q.op === OP.OPEN ? utf8Decode(q.data1) : undefined;
+        if (path === 'die') { os.close(rev); return; }
+        if (path === 'hold') { held.push(q); continue; }
+        if (path === 'release') for (const h of held.splice(0)) out.push({ id: h.id, errno: 0, flags: 0, value1: 9n, value2: 0x60n, data: new Uint8Array(0) });
+        if (q.op === OP.CLOSE) { if (q.handle === 9n) Atomics.add(os.mem.i32, counter >> 2, 1); continue; }
+        out.push({ id: q.id, errno: E.NOENT, flags: 0, value1: 0n, value2: 0n, data: new Uint8Array(0) });
+      }
+      for (const r of out) os.writeAll(rev, encodeResponse(r));
+    }
+  },
+  /** Opens "hold" below the directory fd `pfd` (the test kills it while it waits). */
+  opener(os: Os, pfd: number): number {
+    os.open(pfd, 'hold', 0, R.FD_READ);
+    return 0;
+  },
   /** Answers nothing: reads requests until the kernel cuts it off (end of file), then ends. */
   mute(os: Os, rev: number): void {
     while (os.read(rev, 1 << 20).length > 0) { /* requests pile up unanswered */ }
@@ -99,6 +125,20 @@ export function main(os: Os, args: ArgValue): number {
   os.send(factory, 'PSEUDOPAIR PIPE');
   const reply = os.recv(factory, 256, 2);
   c.ok((utf8Decode(reply.data) ?? '').startsWith('ERROR') && reply.fds.length === 0, `the factory refuses an unknown type: ${utf8Decode(reply.data)}`);
+
+  // A handle the daemon opens for a caller that is gone by the time the answer comes is closed again.
+  const [hrev, hpfd] = os.pseudoPair(factory, 'DIRECTORY');
+  const counter = os.heap.malloc(4);
+  os.mem.dv.setUint32(counter, 0, true);
+  const holder = os.thread('holder', (counter << 8) | hrev);
+  const kid = os.fork('opener', hpfd);
+  os.sleep(30); // the child's OPEN reaches the daemon and waits there
+  os.close(kid); // the child dies with its call pending
+  c.errno(E.NOENT, 'release the held answer', () => os.open(hpfd, 'release', 0, R.FD_READ));
+  c.errno(E.NOENT, 'a later request (the CLOSE comes before it)', () => os.open(hpfd, 'after', 0, R.FD_READ));
+  c.eq(Atomics.load(os.mem.i32, counter >> 2), 1, 'the orphaned handle was closed');
+  try { os.open(hpfd, 'die', 0, R.FD_READ); } catch { /* the daemon leaves without answering */ }
+  holder.join();
 
   // A daemon that stops answering (run under a kernel with a short pseudo timeout: argdata muteMs).
   const muteMs = (args as { muteMs?: number }).muteMs;
