@@ -3,7 +3,7 @@
 // when the daemon closes its end, pending and later calls fail with EIO and poll reports hangup; with
 // argdata muteMs, the same for a daemon that stops answering (the kernel's pseudo timeout is muteMs).
 import {
-  CLOCK, E, EVENTRWFLAGS, EVENTTYPE, FILESTAT, FILETYPE, OP, R, decodeRequests, encodeResponse, utf8Decode, utf8Encode,
+  CLOCK, E, EVENTRWFLAGS, EVENTTYPE, FILESTAT, FILETYPE, MFLAGS, MPROT, MSFLAGS, OP, R, SYS, decodeRequests, encodeResponse, utf8Decode, utf8Encode,
   type ArgValue, type Os, type PseudoRequest, type PseudoResponse,
 } from '@cosix/libc';
 import { Checker } from './lib/check.js';
@@ -66,6 +66,28 @@ export const entries = {
       for (const r of out) os.writeAll(rev, encodeResponse(r));
     }
   },
+  /**
+   * Serves one 4 KiB file (handle 0 of a REGULAR_FILE pair) of zeros, and takes writes, but a write whose
+   * bytes start with "short" is answered with one byte fewer than it carried; "die" ends it.
+   */
+  pager(os: Os, rev: number): void {
+    for (;;) {
+      const out: PseudoResponse[] = [];
+      for (const q of decodeRequests(os.read(rev, 1 << 20))) {
+        const ok = (p: Partial<PseudoResponse> = {}): PseudoResponse => ({ id: q.id, errno: 0, flags: 0, value1: 0n, value2: 0n, data: new Uint8Array(0), ...p });
+        const text = utf8Decode(q.data1.subarray(0, 5)) ?? '';
+        if (q.op === OP.PWRITE && utf8Decode(q.data1) === 'die') { os.close(rev); return; }
+        if (q.op === OP.STAT_FGET) {
+          const st = new Uint8Array(FILESTAT.size), dv = new DataView(st.buffer);
+          dv.setBigUint64(8, 11n, true); dv.setUint8(16, FILETYPE.REGULAR_FILE); dv.setUint32(20, 1, true); dv.setBigUint64(24, 4096n, true);
+          out.push(ok({ data: st }));
+        } else if (q.op === OP.PREAD) out.push(ok({ data: new Uint8Array(Math.max(0, Math.min(Number(q.arg2), 4096 - Number(q.arg1)))) }));
+        else if (q.op === OP.PWRITE) out.push(ok({ value1: BigInt(q.data1.length - (text === 'short' ? 1 : 0)), value2: q.arg1 + BigInt(q.data1.length) }));
+        else if (q.op !== OP.CLOSE) out.push({ ...ok(), errno: E.NOTSUP });
+      }
+      for (const r of out) os.writeAll(rev, encodeResponse(r));
+    }
+  },
   /** Opens "hold" below the directory fd `pfd` (the test kills it while it waits). */
   opener(os: Os, pfd: number): number {
     os.open(pfd, 'hold', 0, R.FD_READ);
@@ -116,6 +138,18 @@ export function main(os: Os, args: ArgValue): number {
   c.eq(utf8Decode(os.pread(pf, 6, 0)), 'pseudo', 'whose reads the daemon answers');
   try { os.write(pf, 'die'); } catch { /* the daemon leaves without answering */ }
   fdaemon.join();
+  // A shared mapping of a daemon's file reaches it at mem_sync; a write-back the daemon takes only part of
+  // is an error, not a sync.
+  const [prev, pp] = os.pseudoPair(factory, 'REGULAR_FILE');
+  const pager = os.thread('pager', prev);
+  const map = os.mmap(4096, MPROT.READ | MPROT.WRITE, MFLAGS.SHARED, pp, 0);
+  os.mem.bytes(map, 4).set(utf8Encode('full'));
+  c.eq(os.sys.call(SYS.mem_sync, map, 4096, MSFLAGS.SYNC), 0, 'mem_sync of a mapping of a daemon file');
+  os.mem.bytes(map, 5).set(utf8Encode('short'));
+  c.eq(os.sys.call(SYS.mem_sync, map, 4096, MSFLAGS.SYNC), E.IO, 'a short write-back makes mem_sync fail');
+  os.munmap(map, 4096);
+  try { os.write(pp, 'die'); } catch { /* the daemon leaves without answering */ }
+  pager.join();
   const [drev, pd] = os.pseudoPair(factory, 'SOCKET_DGRAM');
   const ddaemon = os.thread('daemon', drev);
   c.eq(os.fdstat(pd).filetype, FILETYPE.SOCKET_DGRAM, 'a SOCKET_DGRAM pair is a datagram socket');
