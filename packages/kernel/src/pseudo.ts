@@ -17,7 +17,8 @@ import type { Ret, Thread } from './thread.js';
 import { UnixSocket, dropFds, type FdCarry, type RecvResult } from './unixsock.js';
 import { utf8Decode, utf8Encode } from './abi/index.js';
 
-interface Pending { done: (r: PseudoResponse | number, fds: FdCarry[]) => void; timer: TimerHandle; op: number }
+/** A request waiting for its answer; `since` (performance.now, ms) is when it was queued or last read. */
+interface Pending { done: (r: PseudoResponse | number, fds: FdCarry[]) => void; since: number; op: number }
 /**
  * A queued request: its header and data, copied into the daemon's buffer only when the daemon reads;
  * `release` then gives back a bounce buffer the data came in.
@@ -50,31 +51,41 @@ export class ReverseObject extends KObject {
     if (this.dead) { dropFds(fds); release?.(); done(E.IO, []); return; }
     const id = this.nextId;
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
-    const p: Pending = { done, timer: this.deadline(id, r.op), op: r.op };
-    this.pending.set(id, p);
+    this.pending.set(id, { done, since: performance.now(), op: r.op });
+    if (!this.watchdog) this.watch();
     this.post({ ...r, id }, fds, release);
   }
 
   /**
-   * The deadline of request `id`: pseudoTimeoutMs from now. It is set when the request is queued and set
-   * again when the daemon reads it, so time spent queued behind other requests does not count against it
-   * twice; a daemon that misses it is cut off.
+   * Deadlines. A request must be answered within pseudoTimeoutMs of being queued, and again of being read
+   * by the daemon (time spent queued behind other requests does not count twice); a daemon that misses one
+   * is cut off. One timer per reverse end checks them every quarter of the timeout while requests are
+   * pending (so a miss is seen within 1.25 timeouts): per-request timers cost about 10% of a small request.
    */
-  private deadline(id: number, op: number): TimerHandle {
-    return this.kernel.timers.add(this.kernel.monotonic() + BigInt(this.kernel.pseudoTimeoutMs) * 1_000_000n, () => {
-      if (!this.pending.has(id)) return;
-      this.kernel.log.warn({ op, ms: this.kernel.pseudoTimeoutMs }, 'pseudo: daemon did not answer in time; cutting it off');
-      this.cutOff();
+  private watchdog: TimerHandle | undefined;
+
+  private watch(): void {
+    const ms = this.kernel.pseudoTimeoutMs;
+    this.watchdog = this.kernel.timers.add(this.kernel.monotonic() + BigInt(Math.ceil(ms / 4)) * 1_000_000n, () => {
+      this.watchdog = undefined;
+      if (this.dead || this.pending.size === 0) return;
+      const now = performance.now();
+      for (const p of this.pending.values()) {
+        if (now - p.since < ms) continue;
+        this.kernel.log.warn({ op: p.op, ms }, 'pseudo: daemon did not answer in time; cutting it off');
+        this.cutOff();
+        return;
+      }
+      this.watch();
     });
   }
 
   /** The daemon has taken these requests: their deadlines start again. */
   private taken(ms: Outgoing[]): void {
+    const now = performance.now();
     for (const m of ms) {
       const p = m.id === undefined ? undefined : this.pending.get(m.id);
-      if (!p) continue;
-      this.kernel.timers.cancel(p.timer);
-      p.timer = this.deadline(m.id!, p.op);
+      if (p) p.since = now;
     }
   }
 
@@ -177,7 +188,6 @@ export class ReverseObject extends KObject {
     const p = this.pending.get(r.id);
     if (!p) { dropFds(fds); return; } // late answer to a request that timed out
     this.pending.delete(r.id);
-    this.kernel.timers.cancel(p.timer);
     p.done(r, fds);
   }
 
@@ -201,7 +211,9 @@ export class ReverseObject extends KObject {
     this.outbox = [];
     const pend = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pend) { this.kernel.timers.cancel(p.timer); p.done(E.IO, []); }
+    if (this.watchdog) this.kernel.timers.cancel(this.watchdog);
+    this.watchdog = undefined;
+    for (const p of pend) p.done(E.IO, []);
     for (const set of this.objects.values()) for (const o of set) { o.readQueue.wakeAll(); o.writeQueue.wakeAll(); }
   }
 }
