@@ -2,7 +2,10 @@
 // pipe self-test. Afterwards the bystander has passed, the kernel answers, and procfs-visible counters show
 // that nothing leaked (processes, threads, waiters, timers, objects, busy workers).
 import { expect } from 'chai';
-import { spawnProgram } from '@cosix/kernel';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HostfsMount, RIGHTSETS, spawnProgram } from '@cosix/kernel';
 import { ArgFd } from '@cosix/kernel/abi';
 import { TestMachine } from './harness.js';
 
@@ -20,11 +23,15 @@ describe('hostile process (fuzz smoke)', function () {
     for (let seed = 1; seed <= seeds; seed++) {
       const bystander = m.run('pipe_test');
       const k = m.kernel;
-      // Odd seeds also fuzz a tmpfs through its pseudo fds (fd 3 is then the pseudo-pair factory).
-      const withFs = seed % 2 === 1;
-      const h = spawnProgram(k, 'fuzz_hostile', { seed, iters, out: new ArgFd(0), ...(withFs ? { pseudo: new ArgFd(3), bootfs: new ArgFd(1) } : {}) }, m.caps({ pseudo: withFs }));
+      // Odd seeds also fuzz a tmpfs through its pseudo fds (fd 3 is then the pseudo-pair factory); seeds
+      // 2, 6, 10... a hostfs mount of a scratch directory as fd 3 (the fuzzer's writes stay inside it).
+      const withFs = seed % 2 === 1, withHost = seed % 4 === 2;
+      const host = withHost ? new HostfsMount(k, mkdtempSync(join(tmpdir(), 'cosix-fuzz-')), false) : undefined;
+      const caps = host ? [...m.caps(), { obj: host.directory(), rights: RIGHTSETS.all }] : m.caps({ pseudo: withFs });
+      const h = spawnProgram(k, 'fuzz_hostile', { seed, iters, out: new ArgFd(0), ...(withFs ? { pseudo: new ArgFd(3), bootfs: new ArgFd(1) } : {}) }, caps);
       const st = await Promise.race([h.done, new Promise<null>((r) => setTimeout(() => r(null), 700))]);
       if (st === null) { killed++; k.terminate(h.proc, { code: 0, signal: 10 }); await h.done; }
+      if (host) { await host.stop(); rmSync(host.root, { recursive: true, force: true }); }
       const b = await bystander;
       expect(b.status, `seed ${seed}: bystander ${JSON.stringify(b)}`).to.deep.equal({ code: 0, signal: 0 });
     }
