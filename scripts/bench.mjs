@@ -4,8 +4,8 @@
 import { PassThrough } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { SerialPort } from '@cosix/hw';
-import { bootKernel, ConsoleDevice, PseudoFactory, RIGHTSETS, spawnProgram } from '@cosix/kernel';
-import { closeSync, existsSync, readFileSync, mkdtempSync, openSync, readSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { bootKernel, ConsoleDevice, HostfsMount, PseudoFactory, RIGHTSETS, spawnProgram } from '@cosix/kernel';
+import { closeSync, existsSync, readFileSync, mkdtempSync, openSync, readSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, connect as netConnect } from 'node:net';
 import { spawnSync } from 'node:child_process';
@@ -32,13 +32,14 @@ function machine() {
   stream.on('data', (b) => { out += b; });
   const serial = new SerialPort(stream);
   const k = bootKernel({ serial, minWorkers: 4 });
-  const run = (name, args) => {
+  /** Runs bootfs program `name` with fds 0 and 2 the console, 1 bootfs, 3 `fd3` (a pseudo-pair factory by default). */
+  const runWith = (name, args, fd3) => {
     const con = new ConsoleDevice(k, serial);
     const before = out.length;
-    const r = spawnProgram(k, name, args ?? { stdout: new ArgFd(0) }, [{ obj: con, rights: RIGHTSETS.console }, { obj: k.bootfs.rootObject(k), rights: RIGHTSETS.roDir }, { obj: con, rights: RIGHTSETS.console }, { obj: PseudoFactory.open(k), rights: RIGHTSETS.pseudoFactory }]);
+    const r = spawnProgram(k, name, args ?? { stdout: new ArgFd(0) }, [{ obj: con, rights: RIGHTSETS.console }, { obj: k.bootfs.rootObject(k), rights: RIGHTSETS.roDir }, { obj: con, rights: RIGHTSETS.console }, fd3 ?? { obj: PseudoFactory.open(k), rights: RIGHTSETS.pseudoFactory }]);
     return { ...r, output: () => out.slice(before) };
   };
-  return { k, run };
+  return { k, run: (name, args) => runWith(name, args), runWith };
 }
 
 /** postMessage round trips between the main thread and a worker, timed in the worker (us). */
@@ -73,7 +74,7 @@ async function coldWorker(n) {
 
 async function main() {
   console.log(`Cosix benchmarks${quick ? ' (quick)' : ''} on ${process.version}; ratio > 1 means Cosix is better than the baseline\n`);
-  const { k, run } = machine();
+  const { k, run, runWith } = machine();
 
   const b = run('bench_syscall', { stdout: new ArgFd(0), quick });
   await b.done;
@@ -104,6 +105,18 @@ async function main() {
   row('tmpfs stat of an existing path', fres.statUs, 'us', 'fs.statSync on /dev/shm', host.statUs);
   const relay = await relayFloor(quick ? 2000 : 20000);
   row('tmpfs stat of an existing path', fres.statUs, 'us', 'bare Atomics relay, 3 threads (floor)', relay);
+  // hostfs (cosix run --dir): the same stat through a host directory served by the hostfs daemon.
+  const hdir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : '/tmp', 'cosix-hostfs-'));
+  writeFileSync(join(hdir, 'f'), 'x');
+  const mount = new HostfsMount(k, hdir, true), nstat = quick ? 500 : 5000;
+  const hs = runWith('bench_stat', { dir: new ArgFd(3), path: 'f', n: nstat, stdout: new ArgFd(0) }, { obj: mount.directory(), rights: RIGHTSETS.all });
+  await hs.done;
+  const hres = JSON.parse(hs.output().trim().split('\n').pop());
+  const s0 = performance.now();
+  for (let i = 0; i < nstat; i++) statSync(join(hdir, 'f'));
+  row('hostfs stat of an existing path', hres.statUs, 'us', 'fs.statSync on the same file', ((performance.now() - s0) * 1e3) / nstat);
+  await mount.stop();
+  rmSync(hdir, { recursive: true, force: true });
   for (const p of [...k.procs]) k.terminate(p, { code: 0, signal: 10 });
 
   // WebAssembly programs (issue 3).

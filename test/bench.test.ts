@@ -14,7 +14,7 @@ describe('benchmarks (smoke)', function () {
     expect(r.status, r.stdout + r.stderr).to.equal(0);
     const rows = r.stdout.split('\n').filter((l) => / \| .* \| +[\d.]+x$/.test(l));
     for (const name of ['null syscall round trip, median', 'pipe, 64 KiB writes', 'tmpfs open+write 4K+close+reopen+read+unlink',
-      'tmpfs sequential write', 'tmpfs sequential read', 'tmpfs stat of an existing path', 'cosix run c_bench.wasm',
+      'tmpfs sequential write', 'tmpfs sequential read', 'tmpfs stat of an existing path', 'hostfs stat of an existing path', 'cosix run c_bench.wasm',
       'netstack TCP bulk transfer', 'processes blocked in poll']) {
       expect(rows.some((l) => l.includes(name)), `a row for ${name}:\n${r.stdout}`).to.equal(true);
     }
