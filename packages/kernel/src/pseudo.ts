@@ -38,7 +38,6 @@ export class ReverseObject extends KObject {
   /** The st_dev of every file behind this reverse end: the kernel stamps it on the daemon's stat answers. */
   readonly dev: bigint;
 
-
   constructor(kernel: Kernel) {
     super(kernel);
     this.dev = kernel.newDeviceId();
@@ -271,7 +270,7 @@ export interface Call {
  * result, `onError` (if given) a daemon's errno (pseudo sockets use it to wait for an EVENT after EAGAIN),
  * `onLost` (if given) the errno of a request the daemon never answered. A call whose data exceeds
  * PSEUDO_MAX_DATA is EMSGSIZE and never reaches the daemon.
- * Both run as the answer arrives, while the daemon's write is being served: the answer's data is a view of
+ * They run as the answer arrives, while the daemon's write is being served: the answer's data is a view of
  * the daemon's memory, valid only until they return, so they copy what they keep.
  */
 export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: PseudoResponse, fds: FdCarry[]) => Ret, onError?: (e: number) => Ret, onLost?: (e: number) => Ret): Ret {

@@ -74,14 +74,6 @@ export function encodeRequestHeader(r: PseudoRequest): Uint8Array {
   return out;
 }
 
-export function encodeRequest(r: PseudoRequest): Uint8Array {
-  const out = new Uint8Array(REQ_HEADER + r.data1.length + r.data2.length);
-  out.set(encodeRequestHeader(r));
-  out.set(r.data1, REQ_HEADER);
-  out.set(r.data2, REQ_HEADER + r.data1.length);
-  return out;
-}
-
 /**
  * Splits a buffer of whole requests; stops (returning what parsed) at the first malformed one. data1 and
  * data2 are views into `b` (no copy): they are valid as long as `b` is, so a daemon that reuses its read

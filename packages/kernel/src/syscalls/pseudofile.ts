@@ -156,9 +156,9 @@ export function pReadRange(t: Thread, obj: PseudoObject, off: bigint, len: numbe
 
 /** SEEK_END needs the size, which only the daemon knows. */
 export function pSeekEnd(t: Thread, d: Description, obj: PseudoObject, delta: bigint): Ret {
-  return rpc(t, obj, { op: OP.STAT_FGET }, (r) => {
-    if (r.data.length !== FILESTAT.size) return E.IO;
-    const pos = new DataView(r.data.buffer, r.data.byteOffset).getBigUint64(24, true) + delta;
+  return pSize(t, obj, (size) => {
+    if (typeof size === 'number') return size;
+    const pos = size + delta;
     if (pos < 0n || pos >= 1n << 63n) return E.INVAL;
     d.offset = pos;
     t.setResult(pos);
