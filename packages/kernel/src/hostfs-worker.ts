@@ -5,7 +5,7 @@
 // and the kernel cuts the mount off if an answer misses its pseudo timeout. It ends at end-of-file (the
 // kernel cut it off) or when the kernel ends its process.
 import { workerData } from 'node:worker_threads';
-import { CB, E, PSEUDO_MAX_DATA, RESP_HEADER, STATE, SYS, Sys, ThreadGone, decodeRequests, writeResponse } from './abi/index.js';
+import { CB, STATE, SYS, Sys, ThreadGone, answerBatch, decodeRequests, type PseudoRequest } from './abi/index.js';
 import { HostfsServer } from './hostfs.js';
 
 interface Data { memory: WebAssembly.Memory; cb: number; root: string; readOnly: boolean; inBuf: number; outBuf: number; iov: number; cap: number }
@@ -27,17 +27,14 @@ try {
   for (;;) {
     const n = call(SYS.fd_read, inBuf, cap);
     if (n === 0) break; // end of file: cut off
-    let used = 0;
-    for (const q of decodeRequests(u8.subarray(inBuf, inBuf + n))) {
+    const handle = (q: PseudoRequest) => {
       // Ended meanwhile (cut off, or killed): the rest of the batch must not reach the host.
       if (Atomics.load(sys.i32, sys.cbIndex + CB.STATE) === STATE.DEAD) throw new ThreadGone();
-      const r = server.handle(q);
-      if (!r) continue;
-      const answer = r.data.length > PSEUDO_MAX_DATA ? { ...r, errno: E.IO, data: new Uint8Array(0) } : r; // never an overrun
-      if (used + RESP_HEADER + answer.data.length > cap) { call(SYS.fd_write, outBuf, used); used = 0; }
-      used += writeResponse(u8, outBuf + used, answer);
+      return server.handle(q);
+    };
+    for (const used of answerBatch(decodeRequests(u8.subarray(inBuf, inBuf + n)), handle, u8.subarray(outBuf, outBuf + cap))) {
+      call(SYS.fd_write, outBuf, used);
     }
-    if (used) call(SYS.fd_write, outBuf, used);
   }
 } catch (err) {
   if (!(err instanceof ThreadGone)) throw err; // the kernel ended the process: just stop

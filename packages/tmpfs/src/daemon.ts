@@ -4,7 +4,7 @@
 // back. Handle 0 is the root directory (the pseudo end the factory made); OPEN makes new handles, each
 // holding a reference on its inode until the kernel sends CLOSE.
 import {
-  DIRENT, E, FILESTAT, OP, PSEUDO_MAX_DATA, PWRITE_APPEND, RESP_HEADER, SYS, decodeRequests, writeResponse,
+  DIRENT, E, FILESTAT, OP, PSEUDO_MAX_DATA, PWRITE_APPEND, SYS, answerBatch, decodeRequests,
   type PseudoRequest, type PseudoResponse,
 } from '@cosix/kernel/abi';
 import type { Os } from '@cosix/libc';
@@ -132,22 +132,9 @@ export async function serve(os: Os, rev: number, server: TmpfsServer): Promise<n
     os.check(await os.sys.callAsync(SYS.fd_read, rev, iov, 1), 'fd_read(reverse)');
     if (os.sys.r(0) === 0) return 0; // end of file: the kernel cut this daemon off
     const reqs = decodeRequests(os.mem.u8.subarray(inBuf, inBuf + os.sys.r(0)));
-    let used = 0;
-    const flush = async () => {
-      if (!used) return;
+    for (const used of answerBatch(reqs, (q, space) => server.handle(q, space), os.mem.u8.subarray(outBuf, outBuf + cap))) {
       dv.setUint32(iov, outBuf, true); dv.setUint32(iov + 4, used, true);
       os.check(await os.sys.callAsync(SYS.fd_write, rev, iov, 1), 'fd_write(reverse)');
-      used = 0;
-    };
-    for (const q of reqs) {
-      // A read is answered in place: make room for all it may return, then let the file fill the buffer.
-      if (q.op === OP.PREAD && used + RESP_HEADER + Math.min(Number(q.arg2), PSEUDO_MAX_DATA) > cap) await flush();
-      let r = server.handle(q, os.mem.u8.subarray(outBuf + used + RESP_HEADER, outBuf + cap));
-      if (!r) continue;
-      if (r.data.length > PSEUDO_MAX_DATA) r = { ...r, errno: E.IO, data: new Uint8Array(0) }; // never overrun the buffer
-      if (used + RESP_HEADER + r.data.length > cap) await flush();
-      used += writeResponse(os.mem.u8, outBuf + used, r);
     }
-    await flush();
   }
 }

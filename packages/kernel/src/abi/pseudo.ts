@@ -15,6 +15,8 @@
 // Lookup is not an operation of its own: OPEN resolves a path to a new handle and STAT_GET to its attributes.
 // Readiness is not asked for either: the daemon pushes EVENTs when a handle's state changes, and the kernel
 // keeps the last one for poll (files and directories are always ready).
+import { E } from './errno.js';
+
 
 export const PSEUDO_MAGIC = 0x31445350; // 'PSD1'
 export const REQ_HEADER = 48;
@@ -114,6 +116,27 @@ export function writeResponse(dst: Uint8Array, at: number, r: PseudoResponse): n
   dv.setUint32(36, 0, true);
   if (r.data.buffer !== dst.buffer || r.data.byteOffset !== dst.byteOffset + at + RESP_HEADER) dst.set(r.data, at + RESP_HEADER);
   return RESP_HEADER + r.data.length;
+}
+
+/**
+ * A daemon's side of one batch: answers `requests` with `handle` into `out`, a buffer of at least
+ * PSEUDO_MAX_DATA + RESP_HEADER bytes. It yields the number of bytes ready each time `out` is full and once
+ * at the end (when there are any); the caller writes them to the reverse end and resumes, and the next
+ * answers start again at the front of `out`. `handle` gets the free part of `out` past the next header, for
+ * a PREAD answered in place (room for all it may return is made first); null means no answer (CLOSE). An
+ * answer over PSEUDO_MAX_DATA becomes EIO rather than overrun the buffer.
+ */
+export function* answerBatch(requests: PseudoRequest[], handle: (q: PseudoRequest, space: Uint8Array) => PseudoResponse | null, out: Uint8Array): Generator<number, void, void> {
+  let used = 0;
+  for (const q of requests) {
+    if (q.op === OP.PREAD && used + RESP_HEADER + Math.min(Number(q.arg2), PSEUDO_MAX_DATA) > out.length) { if (used) yield used; used = 0; }
+    let r = handle(q, out.subarray(used + RESP_HEADER));
+    if (!r) continue;
+    if (r.data.length > PSEUDO_MAX_DATA) r = { ...r, errno: E.IO, data: new Uint8Array(0) };
+    if (used + RESP_HEADER + r.data.length > out.length) { if (used) yield used; used = 0; }
+    used += writeResponse(out, used, r);
+  }
+  if (used) yield used;
 }
 
 /**
