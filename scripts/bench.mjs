@@ -15,6 +15,8 @@ import { bulkThroughput, lossyGoodput, manyConnections } from '../packages/netst
 import { ArgFd } from '@cosix/kernel/abi';
 
 const quick = process.argv.includes('--quick');
+// `--core`: only the syscall, lock, pipe and spawn figures (the ones a change to the thread runtime moves).
+const core = process.argv.includes('--core');
 const NPROCS = quick ? 50 : Number(process.env.COSIX_BENCH_PROCS ?? 1000);
 const rows = [];
 const row = (name, value, unit, baseName, base, better = 'lower') => {
@@ -94,6 +96,7 @@ async function main() {
   }
   const cold = await coldWorker(quick ? 5 : 20);
   row('process spawn to exit (trivial), median', median(spawnMs), 'ms', 'cold new Worker to exit, median', median(cold));
+  if (core) { for (const p of [...k.procs]) k.terminate(p, { code: 0, signal: 10 }); process.exit(0); }
 
   const fsb = run('bench_fs', { stdout: new ArgFd(0), bootfs: new ArgFd(1), pseudo: new ArgFd(3), quick });
   await fsb.done;
