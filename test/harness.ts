@@ -1,7 +1,7 @@
 // Test harness: boots a kernel with a captured serial console and runs bootfs programs in it.
 import { PassThrough } from 'node:stream';
 import { SerialPort } from '@cosix/hw';
-import { bootKernel, ConsoleDevice, PseudoFactory, RIGHTSETS, spawnProgram, kernelStats, procfsRoot, TreeDir, type Capability, type Kernel, type ExitStatus } from '@cosix/kernel';
+import { bootKernel, ConsoleDevice, PseudoFactory, RIGHTSETS, spawnProgram, kernelStats, procfsRoot, TreeDir, type Capability, type Kernel, type KernelOptions, type ExitStatus } from '@cosix/kernel';
 import { ArgFd, type ArgValue } from '@cosix/kernel/abi';
 
 export interface Run { status: ExitStatus; output: string }
@@ -11,7 +11,7 @@ export class TestMachine {
   readonly serial: SerialPort;
   output = '';
 
-  constructor(opts: { pseudoTimeoutMs?: number } = {}) {
+  constructor(opts: Pick<KernelOptions, 'pseudoTimeoutMs' | 'runtime' | 'minWorkers' | 'maxWorkers'> = {}) {
     const out = new PassThrough();
     out.on('data', (b: Buffer) => { this.output += b.toString('latin1'); });
     this.serial = new SerialPort(out);
