@@ -29,7 +29,8 @@ async function attack(name: string, runtime?: URL): Promise<Outcome> {
     // Bystanders on the same worker: a plant or a late callback would act here, when the runtime starts them.
     const ostids = [parsed.ostid];
     let bystanderHung = false;
-    for (let i = 0; i < 2 && !bystanderHung; i++) {
+    for (let i = 0; i < 3 && !bystanderHung; i++) {
+      await new Promise((res) => setTimeout(res, i * 400)); // a late callback of the attack's has time to fire
       try {
         const v = await m.run('sandbox_attack', { stdout: new ArgFd(0), attack: 'none', secret, evidence }, 3000);
         const line = v.output.match(/"ostid":(\d+)/);
@@ -48,17 +49,19 @@ describe('sandbox: hostile programs stay out of the host realm (attack corpus)',
   this.timeout(60_000);
   for (const name of Object.keys(ATTACKS).filter((n) => n !== 'none')) {
     const control = UNHARDENED_OUTCOME[name];
-    it(`${name}: the unhardened runtime suffers a ${control}; the hardened one nothing`, async () => {
-      const before = await attack(name, UNHARDENED);
-      const what = `the control: ${name} should ${control} on the unhardened runtime\n${before.output}`;
-      if (control === 'escape') expect(before.escaped, what).to.equal(true);
-      if (control === 'leak') expect(before.found, what).to.not.deep.equal([]);
-      if (control === 'hang') expect(before.bystanderHung, what).to.equal(true);
+    const title = control === 'none' ? `${name}: achieves nothing on the hardened runtime (a probe: it achieves nothing on the unhardened one either)` : `${name}: the unhardened runtime suffers a${control === 'escape' ? 'n' : ''} ${control}; the hardened one nothing`;
+    it(title, async () => {
+      const before = control === 'none' ? undefined : await attack(name, UNHARDENED);
+      const what = `the control: ${name} should ${control} on the unhardened runtime\n${before?.output}`;
+      if (control === 'escape') expect(before!.escaped, what).to.equal(true);
+      if (control === 'leak') expect(before!.found, what).to.not.deep.equal([]);
       const after = await attack(name);
       expect(after.escaped, `${name} escaped\n${after.output}`).to.equal(false);
       expect(after.found, 'foreign realms with writable intrinsics, or host paths').to.deep.equal([]);
       expect(after.bystanderHung, 'the next process on the worker ran').to.equal(false);
-      expect(new Set(after.ostids).size, 'the attack and its bystanders shared one worker').to.equal(1);
+      // A storm of promise jobs keeps the hardened runtime's worker inside the dead thread's task, so the kernel
+      // terminates that worker (the bystanders then run on a new one); every other attack shares one worker.
+      if (control !== 'none') expect(new Set(after.ostids).size, 'the attack and its bystanders shared one worker').to.equal(1);
       expect(after.output).to.not.match(/file:\/\/|node:internal|\/packages\//);
     });
   }
