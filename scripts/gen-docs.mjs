@@ -35,11 +35,19 @@ for (const s of SYSCALLS) {
 // Prose appended to a family's page: what the per-call sections cannot say.
 const NOTES = {
   mem: [
+    '## Rights and the maximum protection of a mapping\n',
+    'A mapping can never allow more than the fd it was made through. mem_map checks the rights the protection asks for, and gives every page a maximum protection, fixed then, that mem_protect cannot raise (ENOTCAPABLE):\n',
+    '- Every mapping of an object needs MEM_MAP and FD_READ, whatever the protection (as POSIX asks of mmap): its pages are the object\'s bytes. The maximum always has READ.',
+    '- SHARED with WRITE needs FD_WRITE, because stores reach the object (a shared-memory object at once, a daemon\'s file at mem_sync). A SHARED mapping made through an fd without FD_WRITE has no WRITE in its maximum: it can never be made writable, and mem_sync never writes its pages back.',
+    '- PRIVATE with WRITE needs FD_READ only: the mapping is a copy, its stores never reach the object, and its maximum has WRITE.',
+    '- EXEC needs MEM_MAP_EXEC, at mem_map and in the maximum. Anonymous memory may get any protection (W^X still holds), and a forked child keeps its parent\'s maxima.',
+    '',
+    'Protections bind the kernel: it checks them on every access it makes to user memory (fd_read into a read-only mapping is EFAULT). A JavaScript thread reads and writes its mapped buffers directly, so a program can still store into a read-only shared mapping of its own. The rights guarantee that the kernel never writes to the object for a mapping that lacked FD_WRITE; such stores do land in memory that every mapping of the same object shares, and a mem_sync through another process\'s writable mapping of the same file writes back whatever that memory holds.\n',
     '## Mappings of files served by a daemon\n',
-    'mem_map of a regular file on a tmpfs (or any daemon\'s filesystem) needs MEM_MAP on the fd. What each kind of mapping sees:\n',
+    'mem_map of a regular file on a tmpfs (or any daemon\'s filesystem) needs MEM_MAP and FD_READ on the fd (and FD_WRITE for SHARED with WRITE, as above). What each kind of mapping sees:\n',
     '- PRIVATE: a snapshot of the file\'s bytes when it was mapped. Later writes to the file are not seen, and stores to the mapping never reach the file.',
     '- SHARED: every shared mapping of the same file (same daemon, same inode), in any process, is the same memory, so each sees the others\' stores at once. The range must lie within the file when it is mapped (ENXIO otherwise).',
-    '- The file itself (what fd_read, fd_pread and a new PRIVATE mapping see) gets the bytes of a shared mapping only at mem_sync, SYNC or ASYNC alike: the range is written back through the daemon before the call returns. mem_sync with INVALIDATE does the opposite and reloads the range from the file.',
+    '- The file itself (what fd_read, fd_pread and a new PRIVATE mapping see) gets the bytes of a shared mapping only at mem_sync, SYNC or ASYNC alike: the range is written back through the daemon before the call returns, except the pages of mappings made without FD_WRITE. mem_sync with INVALIDATE does the opposite and reloads the range from the file (for any mapping: it needs only FD_READ).',
     '- A write made through fd_write or fd_pwrite after the first shared mapping of a file reaches the mappings only through mem_sync with INVALIDATE. The shared memory lives as long as some mapping of the file does.',
     '',
     'That is the whole guarantee: no coherence between a shared mapping and the file except at mem_sync. Files of any size work: the kernel moves them in requests of at most 1 MiB (PSEUDO_MAX_DATA).\n',

@@ -1,7 +1,7 @@
 // hostfs as a daemon: the kernel's side (HostfsMount) and a worker thread of the host serving the files.
 // A daemon that dies in the middle of a stream of requests fails them with EIO, and the kernel goes on.
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,26 @@ describe('hostfs daemon', function () {
     } finally {
       swapper.kill('SIGKILL');
     }
+  });
+
+  it('mem_map of a host file follows the fd\'s rights: a read-only fd is never mapped writable, and its mapping never writes the file', async function () {
+    // maprights_test (test/programs) maps ro.txt through an fd with FD_READ only: SHARED with WRITE must fail,
+    // mem_protect must not raise it, and mem_sync after the program stored into the mapping must not write
+    // it back. rw.txt, mapped through a writable fd, is the control: its change must reach the host.
+    const sub = join(dir, 'maps'), text = 'host bytes that no read-only mapping may change\n'.padEnd(4096, '.');
+    mkdirSync(sub);
+    writeFileSync(join(sub, 'ro.txt'), text); writeFileSync(join(sub, 'rw.txt'), text);
+    const k = m.kernel, mount = new HostfsMount(k, sub, false), before = m.output.length;
+    const p = spawnProgram(k, 'maprights_test', { dir: new ArgFd(3), text }, [...m.caps(), { obj: mount.directory(), rights: RIGHTSETS.all }]);
+    const status = await p.done;
+    await mount.stop();
+    const out = m.output.slice(before);
+    expect(out, out).to.include('maprights_test: ok');
+    expect(status).to.deep.equal({ code: 0, signal: 0 });
+    expect(readFileSync(join(sub, 'ro.txt'), 'utf8'), 'the host file behind the read-only fd').to.equal(text);
+    expect(readFileSync(join(sub, 'rw.txt'), 'utf8'), 'the control').to.equal('CHANGED' + text.slice(7));
+    const s = await m.settled();
+    expect(s, JSON.stringify(s)).to.include({ liveProcesses: 0, threads: 0, waiters: 0, timers: 0 });
   });
 
   it('a mount that is cut off (as for a missed deadline) ends its daemon process and worker', async function () {

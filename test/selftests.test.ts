@@ -3,7 +3,8 @@
 import { expect } from 'chai';
 import { TestMachine } from './harness.js';
 
-const TESTS = ['pipe_test', 'concur_test', 'time_test', 'mmap_test', 'unixsock_test', 'poll_test', 'cap_test', 'fork_test', 'sandbox_test', 'signal_test', 'procfs_test', 'pseudo_test', 'tmpfs_test', 'psock_test', 'escape_test'];
+const TESTS = ['pipe_test', 'concur_test', 'time_test', 'mmap_test', 'maprights_test', 'unixsock_test', 'poll_test', 'cap_test', 'fork_test', 'sandbox_test', 'signal_test', 'procfs_test', 'pseudo_test', 'tmpfs_test', 'psock_test', 'escape_test'];
+const WITH_PSEUDO = ['maprights_test', 'pseudo_test', 'tmpfs_test', 'psock_test', 'escape_test']; // started with a pseudo-pair factory (fd 3)
 
 describe('userland self-tests', function () {
   let m: TestMachine;
@@ -12,7 +13,7 @@ describe('userland self-tests', function () {
 
   for (const name of TESTS) {
     it(name, async function () {
-      const r = name === 'procfs_test' ? await m.runWithProcfs(name) : ['pseudo_test', 'tmpfs_test', 'psock_test', 'escape_test'].includes(name) ? await m.runWithPseudo(name) : await m.run(name);
+      const r = name === 'procfs_test' ? await m.runWithProcfs(name) : WITH_PSEUDO.includes(name) ? await m.runWithPseudo(name) : await m.run(name);
       expect(r.output, r.output).to.include(`${name}: ok`);
       expect(r.status).to.deep.equal({ code: 0, signal: 0 });
       const s = await m.settled();

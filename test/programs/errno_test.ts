@@ -129,11 +129,17 @@ export function main(os: Os, args: ArgValue): number {
   t('mem_map', 'BADF', () => sc('mem_map', 0, 4096, RW, MFLAGS.SHARED, BAD, 0));
   const dot = os.open(bootfs, '.', 0, R.MEM_MAP);
   t('mem_map', 'NODEV', () => sc('mem_map', 0, 4096, MPROT.READ, MFLAGS.PRIVATE, dot, 0));
+  const helloMapOnly = os.open(bootfs, 'hello', 0, R.MEM_MAP);
+  t('mem_map', 'NOTCAPABLE', () => sc('mem_map', 0, 4096, MPROT.READ, MFLAGS.PRIVATE, helloMapOnly, 0));
   t('mem_map', 'NXIO', () => sc('mem_map', 0, 8192, RW, MFLAGS.SHARED, shm, 0));
   t('mem_map', 'NOMEM', () => sc('mem_map', 0, 0xfffff000, RW, AP, 0xffffffff, 0));
   t('mem_protect', 'INVAL', () => sc('mem_protect', page + 1, 4096, MPROT.READ));
   t('mem_protect', 'NOTSUP', () => sc('mem_protect', page, 4096, MPROT.WRITE | MPROT.EXEC));
   t('mem_protect', 'NOMEM', () => sc('mem_protect', UNMAPPED, 4096, MPROT.READ));
+  const roShm = shrink(shm, R.FD_WRITE);
+  os.check(sc('mem_map', 0, 4096, MPROT.READ, MFLAGS.SHARED, roShm, 0), 'mem_map of a read-only shm fd');
+  const roMap = os.sys.r(0);
+  t('mem_protect', 'NOTCAPABLE', () => sc('mem_protect', roMap, 4096, RW));
   t('mem_sync', 'INVAL', () => sc('mem_sync', page, 4096, 0x99));
   t('mem_sync', 'NOMEM', () => sc('mem_sync', UNMAPPED, 4096, 4));
   t('mem_unmap', 'INVAL', () => sc('mem_unmap', page, 0));

@@ -1,11 +1,14 @@
 // Memory mappings (Cosix's mmap_test, plus what Cosix lacked): anonymous private maps, MAP_FIXED over an
 // existing map, unmapping (the kernel then refuses the range: EFAULT), protections enforced on kernel
-// access, W^X, and shared-memory objects mapped twice and seen through both mappings and through fd reads.
-import { E, FILETYPE, MFLAGS, MPROT, SCOPE, type Os } from '@cosix/libc';
+// access, W^X, shared-memory objects mapped twice and seen through both mappings and through fd reads, and
+// the rights a mapping needs and keeps (a maximum protection that mem_protect cannot exceed, also in a
+// forked child). Files served by a daemon: maprights_test.
+import { E, FDSFLAGS, FILETYPE, MFLAGS, MPROT, R, SCOPE, SYS, type ArgValue, type Os } from '@cosix/libc';
 import { Checker } from './lib/check.js';
 
-export function main(os: Os): number {
+export function main(os: Os, args: ArgValue): number {
   const c = new Checker(os, 'mmap_test');
+  const bootfs = (args as { bootfs: { fd: number } }).bootfs.fd;
   const rw = MPROT.READ | MPROT.WRITE;
   const a = os.mmap(3 * 4096);
   c.ok(a % 4096 === 0, 'page aligned');
@@ -44,6 +47,7 @@ export function main(os: Os): number {
   c.ok(lockArr !== os.mem.i32 && li === 16, 'shared segment word');
   c.errno(E.NXIO, 'mapping beyond the object', () => os.mmap(3 * 4096, rw, MFLAGS.SHARED, shm, 0));
   os.munmap(m1, 8192); os.munmap(m2, 8192);
+  rights(os, c, shm, bootfs, r, w);
 
   // Across processes: a child maps the same object (through its inherited fd), takes a SHARED-scope lock
   // in it, and increments a counter the parent also increments; the parent sees the child's work.
@@ -57,6 +61,71 @@ export function main(os: Os): number {
   return c.done();
 }
 
+/** A dup of `fd` with base rights `base` and nothing to inherit. */
+function narrowed(os: Os, fd: number, base: bigint): number {
+  const d = os.dup(fd);
+  os.fdstatPut(d, { base, inheriting: 0n }, FDSFLAGS.RIGHTS);
+  return d;
+}
+
+/**
+ * Rights (docs/syscalls/mem.md): every mapping of an object needs FD_READ, a SHARED one with WRITE needs
+ * FD_WRITE, EXEC needs MEM_MAP_EXEC, and no page ever gets more than its fd allowed at mem_map.
+ */
+function rights(os: Os, c: Checker, shm: number, bootfs: number, r: number, w: number): void {
+  const rw = MPROT.READ | MPROT.WRITE, iov = os.heap.malloc(8);
+  const ro = narrowed(os, shm, R.FD_READ | R.FD_SEEK | R.MEM_MAP);
+  const mapOnly = narrowed(os, shm, R.MEM_MAP), writeOnly = narrowed(os, shm, R.FD_WRITE | R.MEM_MAP);
+  c.errno(E.NOTCAPABLE, 'shm: SHARED with WRITE through an fd without FD_WRITE', () => os.mmap(4096, rw, MFLAGS.SHARED, ro, 0));
+  c.errno(E.NOTCAPABLE, 'shm: READ through an fd with only MEM_MAP', () => os.mmap(4096, MPROT.READ, MFLAGS.SHARED, mapOnly, 0));
+  c.errno(E.NOTCAPABLE, 'shm: PRIVATE through an fd with only MEM_MAP', () => os.mmap(4096, MPROT.READ, MFLAGS.PRIVATE, mapOnly, 0));
+  c.errno(E.NOTCAPABLE, 'shm: WRITE alone through an fd without FD_READ', () => os.mmap(4096, MPROT.WRITE, MFLAGS.SHARED, writeOnly, 0));
+  c.errno(E.NOTCAPABLE, 'shm: EXEC without MEM_MAP_EXEC', () => os.mmap(4096, MPROT.READ | MPROT.EXEC, MFLAGS.SHARED, shm, 0));
+  const full = os.mmap(4096, rw, MFLAGS.SHARED, shm, 0); // with every right it needs, the same mapping works
+  os.mem.bytes(full, 3).set([9, 8, 7]);
+  os.munmap(full, 4096);
+  const m = os.mmap(4096, MPROT.READ, MFLAGS.SHARED, ro, 0);
+  c.eq(os.mem.bytes(m, 3).join(','), '9,8,7', 'shm: a read-only SHARED mapping reads the object');
+  c.errno(E.NOTCAPABLE, 'shm: mem_protect cannot make a read-only SHARED mapping writable', () => os.mprotect(m, 4096, rw));
+  c.errno(E.NOTCAPABLE, 'shm: nor executable', () => os.mprotect(m, 4096, MPROT.READ | MPROT.EXEC));
+  os.mprotect(m, 4096, 0);
+  os.mprotect(m, 4096, MPROT.READ); // lowering, and back up to the maximum, is fine
+  // The kernel refuses to store into it: a read into the mapping is EFAULT, and the object keeps its bytes.
+  os.writeAll(w, 'xyz');
+  os.mem.dv.setUint32(iov, m, true); os.mem.dv.setUint32(iov + 4, 3, true);
+  c.eq(os.sys.call(SYS.fd_read, r, iov, 1), E.FAULT, 'shm: fd_read into a read-only SHARED mapping');
+  c.eq(os.pread(shm, 3, 0).join(','), '9,8,7', 'shm: the object is unchanged');
+  // A forked child has the same mapping with the same maximum.
+  const kid = os.fork('raise', m);
+  c.eq(os.wait(kid).exitcode, E.NOTCAPABLE, 'shm: a forked child cannot raise the mapping either');
+  os.munmap(m, 4096);
+  // PRIVATE with WRITE needs FD_READ only: the stores stay in the copy.
+  const p = os.mmap(4096, rw, MFLAGS.PRIVATE, ro, 0);
+  os.mem.bytes(p, 3).set([1, 1, 1]);
+  os.mem.dv.setUint32(iov, p, true);
+  c.eq(os.sys.call(SYS.fd_read, r, iov, 1), 0, 'shm: fd_read into a writable PRIVATE mapping of a read-only fd');
+  c.eq(os.pread(shm, 3, 0).join(','), '9,8,7', 'shm: a PRIVATE mapping\'s stores never reach the object');
+  c.errno(E.NOTCAPABLE, 'shm: a PRIVATE mapping cannot become executable without MEM_MAP_EXEC', () => os.mprotect(p, 4096, MPROT.READ | MPROT.EXEC));
+  os.munmap(p, 4096);
+  [ro, mapOnly, writeOnly].forEach((fd) => os.close(fd));
+
+  // A kernel file (bootfs): PRIVATE only, with FD_READ; the copy is writable, never executable.
+  const hello = os.open(bootfs, 'hello', 0, R.FD_READ | R.FD_SEEK | R.MEM_MAP), helloMapOnly = os.open(bootfs, 'hello', 0, R.MEM_MAP);
+  c.errno(E.NOTCAPABLE, 'bootfs: a file opened with only MEM_MAP', () => os.mmap(4096, MPROT.READ, MFLAGS.PRIVATE, helloMapOnly, 0));
+  const h = os.mmap(4096, rw, MFLAGS.PRIVATE, hello, 0);
+  c.eq(os.mem.bytes(h, 2).join(','), os.pread(hello, 2, 0).join(','), 'bootfs: a PRIVATE mapping holds the file');
+  c.errno(E.NOTCAPABLE, 'bootfs: mem_protect to EXEC without MEM_MAP_EXEC', () => os.mprotect(h, 4096, MPROT.READ | MPROT.EXEC));
+  os.munmap(h, 4096);
+  os.close(hello); os.close(helloMapOnly);
+
+  // Anonymous memory has no fd to answer to: any protection (W^X aside).
+  const anon = os.mmap(4096);
+  os.mprotect(anon, 4096, MPROT.READ | MPROT.EXEC);
+  os.mprotect(anon, 4096, rw);
+  os.munmap(anon, 4096);
+  os.heap.free(iov);
+}
+
 function bump(os: Os, base: number): void {
   os.locks.wrlock(base, SCOPE.SHARED);
   const dv = new DataView(os.mem.bytes(base, 8).buffer, os.mem.bytes(base, 8).byteOffset, 8);
@@ -65,6 +134,10 @@ function bump(os: Os, base: number): void {
 }
 
 export const entries = {
+  /** Tries to make the inherited mapping at `addr` writable; exits with the errno. */
+  raise(os: Os, addr: number): number {
+    return os.sys.call(SYS.mem_protect, addr, 4096, MPROT.READ | MPROT.WRITE);
+  },
   sharer(os: Os, shm: number): number {
     const m = os.mmap(4096, MPROT.READ | MPROT.WRITE, MFLAGS.SHARED, shm, 0);
     for (let i = 0; i < 500; i++) bump(os, m);

@@ -3,17 +3,61 @@
 // "segments": shared mappings backed by their own SharedArrayBuffer (anonymous shared memory, shared-memory
 // objects), placed at addresses from SEGMENT_BASE up. A userland pointer is a u32 address in that space.
 //
-// The kernel keeps one protection byte per page of the core (0 = unmapped) and per page of each segment.
+// The kernel keeps one protection byte per page of the core (0 = unmapped) and per page of each segment:
+//
+//   bit  7       6         5..3             2..0
+//        MAPPED  RESERVED  maximum (MPROT)  current (MPROT: READ 1, WRITE 2, EXEC 4)
+//
+// The maximum is fixed when the page is mapped: everything for anonymous memory, and for a mapping of an
+// object what the rights of its fd allowed (maxProtection). mem_protect never raises the current protection
+// above it, and mem_sync writes back only pages whose maximum has WRITE. A page filled without a maximum
+// (the kernel's own pages) can never be raised.
+//
 // Called only on the kernel thread. Page protections are enforced on every kernel access to user memory;
 // JavaScript userland reads its memory through typed arrays, so protections bind it only through the kernel.
 //
 // Shared memory written here: the core and segment buffers. Their contents belong to userland; the kernel
 // reads them once per syscall argument (copying out) and writes results in place.
-import { E, MPROT } from './abi/index.js';
+import { E, MPROT, R } from './abi/index.js';
 import { PAGE_SIZE, SEGMENT_BASE, SEGMENT_LIMIT } from './params.js';
 
 export const MAPPED = 0x80;   // protection byte flag: the page is mapped (even with no access rights)
 export const RESERVED = 0x40; // the kernel placed it (control blocks): userland may not unmap, remap or re-protect it
+export const PROT_ALL = MPROT.READ | MPROT.WRITE | MPROT.EXEC; // the maximum of anonymous memory
+const PROT_BITS = 7, MAX_SHIFT = 3;
+
+/** A protection byte: mapped, with `prot` now and never more than `max`. */
+function pageProt(prot: number, max: number): number {
+  return MAPPED | (prot & PROT_BITS) | ((max & PROT_BITS) << MAX_SHIFT);
+}
+
+/** The protection bytes of a new segment of `len` bytes. */
+export function segmentProt(len: number, prot: number, max: number): Uint8Array {
+  return new Uint8Array(len / PAGE_SIZE).fill(pageProt(prot, max));
+}
+
+const maxOf = (b: number) => (b >> MAX_SHIFT) & PROT_BITS;
+
+/**
+ * The rights an fd needs for mem_map with `prot`. Every mapping needs FD_READ (as POSIX requires of mmap
+ * whatever the protection): its pages are the object's bytes, and a JavaScript thread can read any buffer
+ * mapped into it. A SHARED mapping with WRITE needs FD_WRITE too, because its stores reach the object; a
+ * PRIVATE one does not, since its stores stay in a copy. EXEC needs MEM_MAP_EXEC.
+ */
+export function mapRights(prot: number, shared: boolean): bigint {
+  let need = R.MEM_MAP | R.FD_READ;
+  if (shared && prot & MPROT.WRITE) need |= R.FD_WRITE;
+  if (prot & MPROT.EXEC) need |= R.MEM_MAP_EXEC;
+  return need;
+}
+
+/** The most a mapping made through an fd with rights `base` may ever allow (its pages' maximum). */
+export function maxProtection(base: bigint, shared: boolean): number {
+  let max = MPROT.READ;
+  if (!shared || base & R.FD_WRITE) max |= MPROT.WRITE;
+  if (base & R.MEM_MAP_EXEC) max |= MPROT.EXEC;
+  return max;
+}
 
 export interface Backing {
   readonly id: number;               // equal ids mean the same memory
@@ -29,6 +73,9 @@ export interface Segment {
   readonly prot: Uint8Array;         // one byte per page
   readonly object?: { unref(): void }; // the shared-memory object it maps, kept alive by the mapping
 }
+
+/** Part of a range that maps an object's memory: `len` bytes at `offset` in it; `writable` if the mapping's maximum has WRITE. */
+export interface ObjectRange { object: NonNullable<Segment['object']>; offset: number; len: number; writable: boolean }
 
 /** A resolved user range: `len` bytes at `off` in `backing`. */
 export interface UserRange { backing: Backing; u8: Uint8Array; off: number; len: number }
@@ -60,7 +107,7 @@ export class AddressSpace {
     this.coreDv = new DataView(this.core.sab);
     this.prot = new Uint8Array(max / PAGE_SIZE);
     // A WebAssembly program's memory is all its own from the start: mapped read-write, as wasm sees it.
-    if (this.growable) { this.prot.fill(MAPPED | MPROT.READ | MPROT.WRITE, 0, coreBytes / PAGE_SIZE); this.mappedBytes = coreBytes; }
+    if (this.growable) { this.prot.fill(pageProt(MPROT.READ | MPROT.WRITE, PROT_ALL), 0, coreBytes / PAGE_SIZE); this.mappedBytes = coreBytes; }
   }
 
   /**
@@ -70,7 +117,7 @@ export class AddressSpace {
   refresh(): void {
     const buf = this.memory.buffer as unknown as SharedArrayBuffer;
     if (buf.byteLength <= this.coreBytes) return;
-    for (let p = this.coreBytes / PAGE_SIZE; p < buf.byteLength / PAGE_SIZE; p++) this.prot[p] = MAPPED | MPROT.READ | MPROT.WRITE;
+    for (let p = this.coreBytes / PAGE_SIZE; p < buf.byteLength / PAGE_SIZE; p++) this.prot[p] = pageProt(MPROT.READ | MPROT.WRITE, PROT_ALL);
     this.mappedBytes += buf.byteLength - this.coreBytes;
     (this.core as { sab: SharedArrayBuffer }).sab = buf;
     this.coreU8 = new Uint8Array(buf);
@@ -118,11 +165,15 @@ export class AddressSpace {
     return undefined;
   }
 
-  /** Marks core pages [addr, addr+len) mapped with `prot`, zero-filled. Caller checked the range. */
-  mapCore(addr: number, len: number, prot: number): void {
+  /**
+   * Marks core pages [addr, addr+len) mapped with `prot` (which may carry RESERVED, for the kernel's own
+   * pages), never more than `max`, zero-filled. Caller checked the range.
+   */
+  mapCore(addr: number, len: number, prot: number, max = PROT_ALL): void {
+    const b = pageProt(prot, max) | (prot & RESERVED);
     for (let p = addr / PAGE_SIZE; p < (addr + len) / PAGE_SIZE; p++) {
       if (!this.prot[p]) this.mappedBytes += PAGE_SIZE;
-      this.prot[p] = MAPPED | prot;
+      this.prot[p] = b;
     }
     this.coreU8.fill(0, addr, addr + len);
   }
@@ -171,11 +222,37 @@ export class AddressSpace {
     }
   }
 
-  /** Sets protections on [addr, addr+len); every page must be mapped (ENOMEM otherwise). */
+  /**
+   * Sets protections on [addr, addr+len): every page must be mapped (ENOMEM otherwise) and allow `prot` in
+   * its maximum (ENOTCAPABLE otherwise: the fd it was mapped through lacked the right). All or nothing.
+   */
   protect(addr: number, len: number, prot: number): number {
     if (!this.allMapped(addr, len)) return E.NOMEM;
-    this.forEachProt(addr, len, (arr, i) => { arr[i] = MAPPED | prot; });
+    let allowed = true;
+    this.forEachProt(addr, len, (arr, i) => { if (prot & ~maxOf(arr[i])) allowed = false; });
+    if (!allowed) return E.NOTCAPABLE;
+    this.forEachProt(addr, len, (arr, i) => { arr[i] = (arr[i] & ~PROT_BITS) | prot; });
     return 0;
+  }
+
+  /**
+   * The parts of [addr, addr+len) (page aligned) that map objects' memory, page runs merged, each with
+   * whether its maximum has WRITE: only those may be written back to their object (mem_sync).
+   */
+  objectRanges(addr: number, len: number): ObjectRange[] {
+    const out: ObjectRange[] = [];
+    for (const s of this.segments) {
+      if (!s.object) continue;
+      const lo = Math.max(addr, s.start), hi = Math.min(addr + len, s.start + s.len);
+      for (let a = lo; a < hi; a += PAGE_SIZE) {
+        const b = s.prot[(a - s.start) / PAGE_SIZE];
+        if (!b) continue;
+        const offset = s.offset + a - s.start, writable = (maxOf(b) & MPROT.WRITE) !== 0, last = out[out.length - 1];
+        if (last && last.object === s.object && last.writable === writable && last.offset + last.len === offset) last.len += PAGE_SIZE;
+        else out.push({ object: s.object, offset, len: PAGE_SIZE, writable });
+      }
+    }
+    return out;
   }
 
   /** True when [addr, addr+len) touches a page the kernel reserved (mem_* calls then fail with EINVAL). */
@@ -219,7 +296,7 @@ function pagesAllow(prot: Uint8Array, off: number, len: number, need: number): b
   const first = Math.floor(off / PAGE_SIZE), last = Math.floor((off + len - 1) / PAGE_SIZE);
   for (let p = first; p <= last; p++) {
     const b = prot[p];
-    if (!(b & MAPPED) || (b & need & 7) !== (need & 7)) return false;
+    if (!(b & MAPPED) || (b & need & PROT_BITS) !== (need & PROT_BITS)) return false;
     if (b & RESERVED && need & MPROT.WRITE) return false; // syscalls never write into control blocks
   }
   return true;

@@ -1,13 +1,16 @@
-// mem_map, mem_unmap, mem_protect, mem_sync, mem_advise. Mechanism in vm.ts.
-import { ADVICE, E, FILETYPE, MAP_ANON_FD, MFLAGS, MPROT, FILESTAT, MSFLAGS, OP, PSEUDO_MAX_DATA, R } from '../abi/index.js';
+// mem_map, mem_unmap, mem_protect, mem_sync, mem_advise. Mechanism in vm.ts: the rights a mapping needs
+// (mapRights), the most it may ever allow (maxProtection, kept in each page's protection byte), and which
+// parts of a range may be written back to their object (objectRanges).
+import { ADVICE, E, FILETYPE, MAP_ANON_FD, MFLAGS, MPROT, FILESTAT, MSFLAGS, OP, PSEUDO_MAX_DATA } from '../abi/index.js';
 import { FileCache } from '../filecache.js';
+import type { KObject } from '../object.js';
 import { isPseudo, rpc, type PseudoObject } from '../pseudo.js';
 import { pReadAll, pReadRange, pSize } from './pseudofile.js';
 import { MAX_SHARED_FILE_BYTES, PAGE_SIZE } from '../params.js';
 import { ShmObject } from '../shm.js';
 import type { Ret, Thread } from '../thread.js';
 import { TreeFile } from '../vfs.js';
-import { MAPPED, newBacking, type AddressSpace, type Backing } from '../vm.js';
+import { PROT_ALL, mapRights, maxProtection, newBacking, segmentProt, type AddressSpace, type Backing } from '../vm.js';
 
 const pageUp = (n: number) => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
 
@@ -16,6 +19,10 @@ function checkProt(prot: number): number {
   if (prot & MPROT.WRITE && prot & MPROT.EXEC) return E.NOTSUP; // W^X
   return 0;
 }
+
+/** Objects mem_map can map: shared-memory objects, kernel files (privately) and daemons' regular files. */
+const isMappable = (o: KObject): o is ShmObject | TreeFile | PseudoObject =>
+  o instanceof ShmObject || o instanceof TreeFile || (isPseudo(o) && o.type === FILETYPE.REGULAR_FILE);
 
 /** Where to put `len` bytes: the fixed address, or a free place in the core or segment area. */
 function place(vm: AddressSpace, addr: number, len: number, fixed: boolean, inCore: boolean): number {
@@ -41,25 +48,25 @@ export function mem_map(t: Thread): Ret {
     if (shared || vm.growable) {
       vm.unmap(at, len);
       const sab = new SharedArrayBuffer(len);
-      vm.addSegment({ start: at, len, backing: newBacking(sab), offset: 0, prot: new Uint8Array(len / PAGE_SIZE).fill(MAPPED | prot) });
+      vm.addSegment({ start: at, len, backing: newBacking(sab), offset: 0, prot: segmentProt(len, prot, PROT_ALL) });
       t.kernel.segmentAdded(t.proc);
     } else vm.mapCore(at, len, prot);
     t.setResult(at);
     return 0;
   }
-  const f = t.proc.fds.get(fd, R.MEM_MAP | (prot & MPROT.EXEC ? R.MEM_MAP_EXEC : 0n));
-  if (typeof f === 'number') return f;
+  const got = t.proc.fds.getObj(fd, mapRights(prot, shared), isMappable, E.NODEV);
+  if (typeof got === 'number') return got;
+  const [f, obj] = got;
   if (off % BigInt(PAGE_SIZE) !== 0n) return E.INVAL;
-  const obj = f.desc.obj;
-  if (isPseudo(obj)) return obj.type === FILETYPE.REGULAR_FILE ? mapPseudo(t, obj, addr, len, prot, shared, fixed, off) : E.NODEV;
-  if (!(obj instanceof ShmObject) && !(obj instanceof TreeFile)) return E.NODEV;
-  if (shared && obj instanceof ShmObject) return mapShared(t, { addr, len, prot, fixed, off }, obj.backing, obj.size(), () => obj.ref());
+  const m: MapRequest = { addr, len, prot, max: maxProtection(f.base, shared), fixed, off };
+  if (isPseudo(obj)) return mapPseudo(t, obj, m, shared);
+  if (shared && obj instanceof ShmObject) return mapShared(t, m, obj.backing, obj.size(), () => obj.ref());
   if (shared) return E.NOTSUP; // read-only kernel files are mapped privately
   // A private mapping is a snapshot: the object's bytes are copied in now (copy-on-write done eagerly).
   const at = place(vm, addr, len, fixed, true);
   if (at < 0) return at === -1 ? E.NOMEM : -at;
   const bytes = obj.pread(f.desc, len, off);
-  vm.mapCore(at, len, prot);
+  vm.mapCore(at, len, prot, m.max);
   if (typeof bytes !== 'number') vm.coreU8.set(bytes, at);
   t.setResult(at);
   return 0;
@@ -86,9 +93,10 @@ export function mem_unmap(t: Thread): Ret {
 export function mem_protect(t: Thread): Ret {
   const r = range(t);
   if (typeof r === 'number') return r;
-  const pe = checkProt(t.u32(2));
+  const prot = t.u32(2);
+  const pe = checkProt(prot);
   if (pe) return pe;
-  return t.proc.vm.protect(r[0], r[1], t.u32(2));
+  return t.proc.vm.protect(r[0], r[1], prot);
 }
 
 export function mem_sync(t: Thread): Ret {
@@ -99,19 +107,19 @@ export function mem_sync(t: Thread): Ret {
   if (fl & MSFLAGS.ASYNC && fl & MSFLAGS.SYNC) return E.INVAL;
   if (!t.proc.vm.allMapped(r[0], r[1])) return E.NOMEM;
   // Anonymous and shared-memory mappings are the object's own memory: nothing to do. Mappings of daemon
-  // files write the range back to the file (or, with INVALIDATE, reload it from the file).
+  // files write the range back to the file (or, with INVALIDATE, reload it from the file). Only the parts
+  // mapped through an fd with FD_WRITE are written back: a read-only mapping never reaches the file.
+  const invalidate = (fl & MSFLAGS.INVALIDATE) !== 0;
   const parts: [FileCache, number, number][] = [];
-  for (const seg of t.proc.vm.segments) {
-    if (!(seg.object instanceof FileCache)) continue;
-    const lo = Math.max(r[0], seg.start), hi = Math.min(r[0] + r[1], seg.start + seg.len);
-    if (lo < hi) parts.push([seg.object, seg.offset + lo - seg.start, Math.min(hi - lo, seg.object.size - (seg.offset + lo - seg.start))]);
+  for (const o of t.proc.vm.objectRanges(r[0], r[1])) {
+    if (o.object instanceof FileCache && (o.writable || invalidate)) parts.push([o.object, o.offset, Math.min(o.len, o.object.size - o.offset)]);
   }
   // Each part goes in requests of at most PSEUDO_MAX_DATA bytes.
   const step = (i: number): Ret => {
     if (i >= parts.length) return 0;
     const [c, off, n] = parts[i];
     if (n <= 0) return step(i + 1);
-    if (fl & MSFLAGS.INVALIDATE) {
+    if (invalidate) {
       return pReadRange(t, c.file, BigInt(off), n, (b) => {
         if (typeof b === 'number') return b;
         c.bytes.set(b, off);
@@ -126,25 +134,28 @@ export function mem_sync(t: Thread): Ret {
   return step(0);
 }
 
+/** A mapping of an object, checked: `max` is the most its pages may ever allow (from the fd's rights). */
+interface MapRequest { addr: number; len: number; prot: number; max: number; fixed: boolean; off: bigint }
+
 /**
  * Maps [off, off+len) of `backing` (an object's shared memory of `size` bytes) into a segment; `hold` takes
  * the reference the mapping keeps on the object.
  */
-function mapShared(t: Thread, m: { addr: number; len: number; prot: number; fixed: boolean; off: bigint }, backing: Backing, size: bigint, hold: () => { unref(): void }): Ret {
+function mapShared(t: Thread, m: MapRequest, backing: Backing, size: bigint, hold: () => { unref(): void }): Ret {
   if (m.off + BigInt(m.len) > size) return E.NXIO;
   const vm = t.proc.vm;
   const at = place(vm, m.addr, m.len, m.fixed, false);
   if (at < 0) return at === -1 ? E.NOMEM : -at;
   vm.unmap(at, m.len);
-  vm.addSegment({ start: at, len: m.len, backing, offset: Number(m.off), prot: new Uint8Array(m.len / PAGE_SIZE).fill(MAPPED | m.prot), object: hold() });
+  vm.addSegment({ start: at, len: m.len, backing, offset: Number(m.off), prot: segmentProt(m.len, m.prot, m.max), object: hold() });
   t.kernel.segmentAdded(t.proc);
   t.setResult(at);
   return 0;
 }
 
 /** mem_map of a daemon's regular file: a private snapshot, or the file's shared cache (filecache.ts). */
-function mapPseudo(t: Thread, file: PseudoObject, addr: number, len: number, prot: number, shared: boolean, fixed: boolean, off: bigint): Ret {
-  const vm = t.proc.vm;
+function mapPseudo(t: Thread, file: PseudoObject, m: MapRequest, shared: boolean): Ret {
+  const vm = t.proc.vm, { addr, len, fixed, off } = m;
   if (!shared) {
     // Room first (a mapping that cannot be placed reads nothing), then only the part of the range that the
     // file holds: the rest of the mapping is zeros.
@@ -157,7 +168,7 @@ function mapPseudo(t: Thread, file: PseudoObject, addr: number, len: number, pro
         if (typeof b === 'number') return b;
         const at = place(vm, addr, len, fixed, true); // again: another thread may have mapped meanwhile
         if (at < 0) return at === -1 ? E.NOMEM : -at;
-        vm.mapCore(at, len, prot);
+        vm.mapCore(at, len, m.prot, m.max);
         vm.coreU8.fill(0, at, at + len);
         vm.coreU8.set(b, at);
         t.setResult(at);
@@ -169,7 +180,7 @@ function mapPseudo(t: Thread, file: PseudoObject, addr: number, len: number, pro
     if (st.data.length !== FILESTAT.size) return E.IO;
     const ino = new DataView(st.data.buffer, st.data.byteOffset, FILESTAT.size).getBigUint64(8, true);
     const key = t.kernel.fileCaches.key(file.reverse, ino);
-    const mapIt = (c: FileCache): Ret => mapShared(t, { addr, len, prot, fixed, off }, c.backing, BigInt(c.size), () => c.ref());
+    const mapIt = (c: FileCache): Ret => mapShared(t, m, c.backing, BigInt(c.size), () => c.ref());
     const cached = t.kernel.fileCaches.get(key);
     if (cached) return mapIt(cached);
     return pReadAll(t, file, MAX_SHARED_FILE_BYTES, E.NOMEM, (bytes) => (typeof bytes === 'number' ? bytes : mapIt(t.kernel.fileCaches.get(key) ?? t.kernel.fileCaches.create(key, file, bytes))));
