@@ -86,10 +86,17 @@ export function main(os: Os, args: ArgValue): number {
   t('file_create', 'BADF', () => sc('file_create', BAD, path, str('d'), FILETYPE.DIRECTORY));
   t('file_create', 'NOTDIR', () => sc('file_create', r, path, str('d'), FILETYPE.DIRECTORY));
   t('file_create', 'NOTCAPABLE', () => sc('file_create', bootfs, path, str('d'), FILETYPE.DIRECTORY));
-  for (const [n, slot] of [['file_link', 0], ['file_rename', 0], ['file_unlink', 0], ['file_stat_put', 0], ['file_symlink', 2]] as const) {
-    const callWith = (fd: number) => { const a: number[] = [path, str('x'), path, str('x'), path, 1]; a.splice(slot, 0, fd); return sc(n, ...a.slice(0, 6)); };
-    t(n, 'BADF', () => callWith(BAD));
-    t(n, 'NOTCAPABLE', () => callWith(bootfs));
+  // Each call with well-formed arguments around the fd (a slot too wide for its type would be EINVAL first).
+  const around: Record<string, (fd: number) => number[]> = {
+    file_link: (fd) => [fd, path, str('x'), bootfs, path, 1],
+    file_rename: (fd) => [fd, path, str('x'), bootfs, path, 1],
+    file_unlink: (fd) => [fd, path, str('x'), 0],
+    file_stat_put: (fd) => [fd, path, str('x'), path, 1],
+    file_symlink: (fd) => [path, str('x'), fd, path, 1],
+  };
+  for (const [n, args] of Object.entries(around)) {
+    t(n, 'BADF', () => sc(n, ...args(BAD)));
+    t(n, 'NOTCAPABLE', () => sc(n, ...args(bootfs)));
   }
   const open = (fd: number, p: string, oflags = 0, rights: bigint = R.FD_READ) => { const n = str(p); const st = fdstat(rights); return sc('file_open', fd, path, n, oflags, st); };
   t('file_open', 'BADF', () => open(BAD, 'hello'));
@@ -161,8 +168,9 @@ export function main(os: Os, args: ArgValue): number {
   t('random_get', 'INVAL', () => sc('random_get', buf, 2 << 20));
 
   for (const n of ['sock_accept', 'sock_bind', 'sock_connect', 'sock_listen', 'sock_recv', 'sock_send', 'sock_shutdown', 'sock_stat_get']) {
-    t(n, 'BADF', () => sc(n, BAD, bootfs, path, 1));
-    t(n, 'NOTSOCK', () => sc(n, r, bootfs, path, 1));
+    const rest = n === 'sock_stat_get' ? [buf, 0] : [bootfs, path, 1]; // sock_stat_get's third slot is a u8
+    t(n, 'BADF', () => sc(n, BAD, ...rest));
+    t(n, 'NOTSOCK', () => sc(n, r, ...rest));
   }
   t('sock_accept', 'INVAL', () => sc('sock_accept', sa, buf));
   t('sock_bind', 'ISCONN', () => sc('sock_bind', sa, bootfs, path, str('s')));
@@ -194,6 +202,9 @@ export function main(os: Os, args: ArgValue): number {
   t('sock_stat_get', 'FAULT', () => sc('sock_stat_get', sa, 0, 0));
   t('thread_create', 'FAULT', () => sc('thread_create', 0));
   t('*', 'NOSYS', () => os.sys.call(200));
+  // Argument slots are 64 bits; a value that does not fit its type is refused, never cut to 32 bits.
+  t('*', 'BADF', () => sc('fd_stat_get', (1n << 32n) | BigInt(r), buf));
+  t('*', 'INVAL', () => sc('random_get', buf, (1n << 32n) | 16n));
   const pseudo = (args as { pseudo?: { fd: number } }).pseudo?.fd;
   if (pseudo !== undefined) failed += filesystemErrors(os, bootfs, pseudo, sc, str, path, buf, iov);
   os.writeAll(0, failed ? `errno_test: ${failed} failed\n` : 'errno_test: ok\n');

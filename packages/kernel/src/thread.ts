@@ -2,7 +2,7 @@
 // (abi/control.ts has the word-by-word protocol). This file holds the kernel's half of that protocol: reading
 // a request once, completing it (now or after blocking), and killing the thread. Called only on the kernel
 // thread.
-import { CB, CB_SIZE, E, STATE } from './abi/index.js';
+import { CB, CB_NARGS, CB_SIZE, E, STATE } from './abi/index.js';
 import type { Process } from './proc.js';
 import type { AddressSpace } from './vm.js';
 import type { Waiter } from './wait.js';
@@ -28,6 +28,8 @@ export class Thread {
   hot = false;                    // in the kernel's spin set
   armed = false;                  // a waitAsync on DOORBELL is pending
   sysno = 0;
+  /** The current request's argument slots, copied out of the CB once (low word, high word per slot). */
+  private readonly args = new Uint32Array(2 * CB_NARGS);
   r0lo = 0; r0hi = 0; r1lo = 0; r1hi = 0;
   task: Promise<unknown> | undefined;
   abort: AbortController | undefined;
@@ -54,10 +56,13 @@ export class Thread {
 
   get kernel() { return this.proc.kernel; }
 
-  /** The n-th argument slot as an unsigned 32-bit number (the low word). */
-  u32(n: number): number { return this.i32[this.base + CB.ARGS + 2 * n] >>> 0; }
+  /**
+   * The low word of argument slot n, unsigned. The dispatcher has checked that the slot fits the argument's
+   * type (syscalls/uaccess.ts, argumentsFit), so for any type but u64 and lookup this is the whole value.
+   */
+  u32(n: number): number { return this.args[2 * n]; }
   /** The high word of argument slot n. */
-  hi32(n: number): number { return this.i32[this.base + CB.ARGS + 2 * n + 1] >>> 0; }
+  hi32(n: number): number { return this.args[2 * n + 1]; }
   /** The n-th argument slot as a u64. */
   u64(n: number): bigint { return (BigInt(this.hi32(n)) << 32n) | BigInt(this.u32(n)); }
 
@@ -72,6 +77,8 @@ export class Thread {
     if (Atomics.load(this.i32, this.base + CB.STATE) !== STATE.REQUEST) return false;
     this.inSyscall = true;
     this.sysno = this.i32[this.base + CB.SYSNO] >>> 0;
+    // Each argument word is read once: the thread may rewrite its CB while the kernel works on the call.
+    for (let i = 0; i < 2 * CB_NARGS; i++) this.args[i] = this.i32[this.base + CB.ARGS + i];
     this.r0lo = this.r0hi = this.r1lo = this.r1hi = 0;
     this.syscalls++;
     return true;

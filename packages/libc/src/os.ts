@@ -317,7 +317,7 @@ export class Os {
   // ---- processes ---------------------------------------------------------------------------------
 
   exit(code: number): never {
-    this.sys.call(SYS.proc_exit, code);
+    this.sys.call(SYS.proc_exit, code >>> 0); // a u32: exit(-1) is 0xffffffff, as the kernel always read it
     throw new Error('proc_exit returned');
   }
 

@@ -82,13 +82,15 @@ export class Wasi {
 
   /** Calls syscall `n` with `args` in its slots; returns the errno. */
   private sc(n: number, ...args: (number | bigint)[]): number {
-    args.forEach((v, i) => this.sys.arg(i, v));
+    // A WASI i32 arrives signed; every such argument is a u32 in CloudABI (fd, pointer, size, flags, exit
+    // code), and the kernel refuses a slot wider than its type, so it goes zero-extended. i64s are bigints.
+    args.forEach((v, i) => this.sys.arg(i, typeof v === 'number' ? v >>> 0 : v));
     return this.sys.call(n);
   }
 
   private put32(ptr: number, v: number): number { this.dv.setUint32(ptr, v, true); return 0; }
   private put64(ptr: number, v: bigint): number { this.dv.setBigUint64(ptr, v, true); return 0; }
-  private lookup(fd: number, flags: number): bigint { return (BigInt(flags & 1 ? LOOKUP.SYMLINK_FOLLOW : 0) << 32n) | BigInt(fd); }
+  private lookup(fd: number, flags: number): bigint { return (BigInt(flags & 1 ? LOOKUP.SYMLINK_FOLLOW : 0) << 32n) | BigInt(fd >>> 0); }
 
   // ---- args, environment, clocks, randomness, processes --------------------------------------------
 

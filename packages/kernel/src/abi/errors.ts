@@ -88,8 +88,16 @@ export const FS_ERRORS: Readonly<Record<string, Errs>> = {
   file_unlink: [['ISDIR', 'a directory without REMOVEDIR'], ['NOTDIR', 'REMOVEDIR on a file'], ['NOTEMPTY', 'REMOVEDIR on a directory that is not empty']],
 };
 
-/** Errors every syscall shares: an unknown number is ENOSYS; a process being ended gets no answer. */
-export const COMMON_ERRORS = [['NOSYS', 'the syscall number is not in this ABI (55 and up)']] as const;
+/**
+ * Errors every syscall shares: an unknown number is ENOSYS; an argument slot holding more than its type is
+ * refused before the call looks at it, never cut down to fit (syscalls/uaccess.ts, argumentsFit). A process
+ * being ended gets no answer.
+ */
+export const COMMON_ERRORS = [
+  ['NOSYS', 'the syscall number is not in this ABI (55 and up)'],
+  ['BADF', 'an fd argument has a bit set above its low 32 bits'],
+  ['INVAL', 'any other integer argument does not fit its type (u8, u16, u32, ptr or size), or a lookup argument has an unknown flag'],
+] as const;
 
 /** The rights each syscall checks, and on which argument (the RIGHTS sections of the docs). */
 export const SYSCALL_RIGHTS: Readonly<Record<string, string>> = {

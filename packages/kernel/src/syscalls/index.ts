@@ -1,4 +1,6 @@
-// The dispatch table, built from the ABI's syscall list: a syscall without a handler fails the build.
+// The dispatch table, built from the ABI's syscall list: a syscall without a handler fails the build. Each
+// entry first checks that the argument slots fit the types the ABI gives them (uaccess.ts, argumentsFit),
+// so no handler ever sees a value cut down to 32 bits.
 import { SYSCALLS } from '../abi/index.js';
 import type { Ret, Thread } from '../thread.js';
 import * as clock from './clock.js';
@@ -10,6 +12,7 @@ import * as proc from './proc.js';
 import * as sock from './sock.js';
 import * as sync from './sync.js';
 import * as thread from './thread.js';
+import { argumentsFit } from './uaccess.js';
 
 type Handler = (t: Thread) => Ret;
 const all: Record<string, unknown> = { ...clock, ...fd, ...file, ...mem, ...poll, ...proc, ...sock, ...sync, ...thread };
@@ -17,5 +20,6 @@ const all: Record<string, unknown> = { ...clock, ...fd, ...file, ...mem, ...poll
 export const HANDLERS: readonly (Handler | undefined)[] = SYSCALLS.map((s) => {
   const h = all[s.name];
   if (typeof h !== 'function') throw new Error(`syscall ${s.num} ${s.name} has no handler`);
-  return h as Handler;
+  const handler = h as Handler, fit = argumentsFit(s);
+  return fit ? (t: Thread) => fit(t) || handler(t) : handler;
 });

@@ -1,11 +1,34 @@
-// Copying syscall arguments in and out of user memory. Each pointer and length is checked against the
-// page table (EFAULT) and each byte is read once: the kernel works on its own copy.
-import { E, IOVEC, MPROT, type Layout, setField } from '../abi/index.js';
+// Syscall arguments: the argument slots themselves (each must fit its type), and copying in and out of user
+// memory. Each pointer and length is checked against the page table (EFAULT) and each byte is read once:
+// the kernel works on its own copy.
+import { E, IOVEC, LOOKUP, MPROT, type ArgType, type Layout, type SyscallSpec, setField } from '../abi/index.js';
 import { decodePath } from '../path.js';
 import { MAX_IO_BYTES, MAX_IOVS } from '../params.js';
 import type { Thread } from '../thread.js';
 
 export interface Iov { addr: number; len: number }
+
+/** The largest value of each argument type narrower than its 64-bit slot (a lookup is {fd, flags}: see below). */
+const WIDEST: Readonly<Record<Exclude<ArgType, 'u64' | 'lookup'>, number>> = { fd: 0xffffffff, u8: 0xff, u16: 0xffff, u32: 0xffffffff, ptr: 0xffffffff, size: 0xffffffff };
+
+/**
+ * The check the dispatcher makes before `spec`'s handler runs: every argument slot must fit its type
+ * (the Thread's copy of the slots, read once). A value is never cut down to fit: fd_read(0x100000003) is
+ * EBADF, not a read of fd 3. An fd with bits above 32 is EBADF; any other slot too wide for its type, or a
+ * lookup with an unknown flag in its high word, is EINVAL. Undefined when `spec` has nothing to check.
+ */
+export function argumentsFit(spec: SyscallSpec): ((t: Thread) => number) | undefined {
+  const slots = spec.args.flatMap(([, type], slot) => (type === 'u64' ? [] : [{ slot, type, max: type === 'lookup' ? 0xffffffff : WIDEST[type] }]));
+  if (slots.length === 0) return undefined;
+  return (t) => {
+    for (const { slot, type, max } of slots) {
+      if (type === 'lookup') {
+        if (t.hi32(slot) & ~LOOKUP.SYMLINK_FOLLOW) return E.INVAL;
+      } else if (t.hi32(slot) !== 0 || t.u32(slot) > max) return type === 'fd' ? E.BADF : E.INVAL;
+    }
+    return 0;
+  };
+}
 
 /** Reads an iovec array: EINVAL for too many, EFAULT for a bad array. */
 export function readIovs(t: Thread, ptr: number, n: number): Iov[] | number {
