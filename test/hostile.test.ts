@@ -1,6 +1,7 @@
 // Bad input: a hostile process issues random syscalls with random arguments while a bystander runs the
-// pipe self-test. Afterwards the bystander has passed, the kernel answers, and procfs-visible counters show
-// that nothing leaked (processes, threads, waiters, timers, objects, busy workers).
+// pipe self-test. Afterwards the bystander has passed, the kernel answers, procfs-visible counters show
+// that nothing leaked (processes, threads, waiters, timers, objects, busy workers), and the fuzzer's rights
+// probes never mapped or re-protected memory beyond what an fd's rights allow.
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ describe('hostile process (fuzz smoke)', function () {
     const seeds = Number(process.env.COSIX_FUZZ_SEEDS ?? 20);
     const iters = Number(process.env.COSIX_FUZZ_ITERS ?? 3000);
     let calls = 0, killed = 0;
-    const sys0 = m.kernel.stats.syscalls;
+    const sys0 = m.kernel.stats.syscalls, out0 = m.output.length;
     for (let seed = 1; seed <= seeds; seed++) {
       const bystander = m.run('pipe_test');
       const k = m.kernel;
@@ -39,6 +40,11 @@ describe('hostile process (fuzz smoke)', function () {
     const s = await m.settled(5000);
     console.log(`      ${seeds} hostile runs, ${calls} syscalls served, ${killed} processes killed with threads blocked`);
     expect(s, JSON.stringify(s)).to.include({ liveProcesses: 0, threads: 0, waiters: 0, timers: 0, objects: 0, workersBusy: 0 });
+    // The fuzzer's rights probes (mem_map and mem_protect through narrowed fds) ran, and none got more
+    // than the fd's rights allow.
+    const out = m.output.slice(out0);
+    expect(out.split('\n').filter((l) => l.includes('RIGHTS VIOLATION')), 'rights violations').to.deep.equal([]);
+    expect(out, 'no thread reported its rights probes').to.match(/fuzz_hostile: \d+ rights probes/);
     const again = await m.run('hello', { text: 'still here\n' });
     expect(again.output).to.equal('still here\n');
   });

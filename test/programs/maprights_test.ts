@@ -51,6 +51,9 @@ export function main(os: Os, args: ArgValue): number {
   c.eq(os.sys.call(SYS.mem_sync, p, 4096, MSFLAGS.SYNC), 0, 'mem_sync of a private mapping');
   same(os.pread(ro, n, 0), 'a PRIVATE mapping\'s stores never reach the file');
   os.munmap(p, 4096);
+  // With no mapping of the file left, a SHARED one past its end: it fails, and must not leave a shared cache
+  // of the file behind, holding the file (the self-test would find the object alive).
+  c.errno(E.NXIO, 'a SHARED mapping past the end of the file', () => os.mmap(8192, MPROT.READ, MFLAGS.SHARED, ro, 0));
   os.close(ro);
 
   // MEM_MAP without FD_READ maps nothing, whatever the protection.

@@ -183,7 +183,15 @@ function mapPseudo(t: Thread, file: PseudoObject, m: MapRequest, shared: boolean
     const mapIt = (c: FileCache): Ret => mapShared(t, m, c.backing, BigInt(c.size), () => c.ref());
     const cached = t.kernel.fileCaches.get(key);
     if (cached) return mapIt(cached);
-    return pReadAll(t, file, MAX_SHARED_FILE_BYTES, E.NOMEM, (bytes) => (typeof bytes === 'number' ? bytes : mapIt(t.kernel.fileCaches.get(key) ?? t.kernel.fileCaches.create(key, file, bytes))));
+    return pReadAll(t, file, MAX_SHARED_FILE_BYTES, E.NOMEM, (bytes) => {
+      if (typeof bytes === 'number') return bytes;
+      // The attempt holds the cache: if the mapping fails (ENXIO, ENOMEM) a cache made for it goes again
+      // with this reference, instead of staying behind with none (and a reference on the file).
+      const c = (t.kernel.fileCaches.get(key) ?? t.kernel.fileCaches.create(key, file, bytes)).ref();
+      const r = mapIt(c);
+      c.unref();
+      return r;
+    });
   });
 }
 
