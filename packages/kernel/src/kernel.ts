@@ -29,6 +29,13 @@ export interface KernelOptions {
   serial?: SerialPort;
   logger?: Logger;
   minWorkers?: number;
+  /** Most pool workers (POOL_MAX_WORKERS). */
+  maxWorkers?: number;
+  /**
+   * The pool workers' runtime module (default: runtime/worker.js). Only the host sets it; the sandbox tests
+   * point it at the previous, unhardened runtime to show that their attacks escape it.
+   */
+  runtime?: URL;
   /** How long a daemon may take to answer a pseudo-fd request before it is cut off (PSEUDO_TIMEOUT_MS). */
   pseudoTimeoutMs?: number;
 }
@@ -81,9 +88,9 @@ export class Kernel {
     this.sweeper = setInterval(() => this.sweep(), P.SWEEP_MS);
     this.sweeper.unref();
     this.pool = new Piscina({
-      filename: new URL('./runtime/worker.js', import.meta.url).href,
+      filename: (opts.runtime ?? new URL('./runtime/worker.js', import.meta.url)).href,
       minThreads: opts.minWorkers ?? P.POOL_MIN_WORKERS,
-      maxThreads: P.POOL_MAX_WORKERS,
+      maxThreads: opts.maxWorkers ?? P.POOL_MAX_WORKERS,
       idleTimeout: P.POOL_IDLE_MS,
       concurrentTasksPerWorker: 1,
     });
