@@ -65,4 +65,34 @@ describe('sandbox: hostile programs stay out of the host realm (attack corpus)',
       expect(after.output).to.not.match(/file:\/\/|node:internal|\/packages\//);
     });
   }
+
+  // All attacks one after another on one worker, in a seeded random order, each followed by a bystander: plants
+  // of different kinds meet. `npm run stress` runs many rounds (COSIX_SANDBOX_ROUNDS).
+  const rounds = Number(process.env.COSIX_SANDBOX_ROUNDS ?? 1);
+  const seed = Number(process.env.COSIX_SANDBOX_SEED ?? 1);
+  it(`${rounds} round(s) of every attack in a random order on one worker (seed ${seed}): nothing escapes`, async function () {
+    this.timeout(60_000 + rounds * 30_000);
+    const dir = mkdtempSync(join(tmpdir(), 'cosix-sandbox-'));
+    const secret = join(dir, 'secret'), evidence = join(dir, 'evidence');
+    writeFileSync(secret, `secret-${process.pid}`);
+    const m = new TestMachine({ minWorkers: 1, maxWorkers: 1 });
+    let x = seed >>> 0 || 1;
+    const rand = (n: number) => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return (x >>> 0) % n; };
+    try {
+      for (let r = 0; r < rounds; r++) {
+        const names = Object.keys(ATTACKS);
+        for (let i = names.length - 1; i > 0; i--) { const j = rand(i + 1); [names[i], names[j]] = [names[j], names[i]]; }
+        for (const name of names) {
+          if (process.env.COSIX_SANDBOX_TRACE) console.log('attack', name);
+          await m.run('sandbox_attack', { stdout: new ArgFd(0), attack: name, secret, evidence });
+          const v = await m.run('sandbox_attack', { stdout: new ArgFd(0), attack: 'none', secret, evidence });
+          expect(v.status, `the bystander after ${name}`).to.deep.equal({ code: 0, signal: 0 });
+          expect(existsSync(evidence), `round ${r}: ${name} escaped`).to.equal(false);
+        }
+      }
+    } finally {
+      await m.shutdown();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

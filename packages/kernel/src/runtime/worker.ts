@@ -158,6 +158,7 @@ interface Running {
 }
 
 const drainScript = new vm.Script('');
+const STRAY_JOB_DRAIN_MS = 50;
 
 /** Runs the context's pending promise jobs (its queue is drained only here and after an evaluation). */
 function drain(t: Running): void {
@@ -225,8 +226,10 @@ export default async function runThread(task: ThreadTask): Promise<TaskResult> {
     pull: realm.pull, module: task.module ? rehome(task.module, protos.Module) : undefined, waitAsync: realm.waitAsync,
   });
   // A pending Atomics.waitAsync holds no handle on the worker's event loop: keep the loop alive while the
-  // thread runs, so that async programs' waits (and their timeouts) are served.
-  const keepAlive = setInterval(() => {}, 1 << 30);
+  // thread runs, so that async programs' waits (and their timeouts) are served. The same timer drains the
+  // context now and then: a job that V8 queues there from outside a drain (the rejection of an `import()`,
+  // which Node settles asynchronously) would otherwise wait for the thread's next runtime wait, maybe forever.
+  const keepAlive = setInterval(() => drain(run!), STRAY_JOB_DRAIN_MS);
   try {
     compiled(task).runInContext(ctx);
     realm.run(boot);
