@@ -43,6 +43,7 @@ const NOTES = {
     '- EXEC needs MEM_MAP_EXEC, at mem_map and in the maximum. Anonymous memory may get any protection (W^X still holds), and a forked child keeps its parent\'s maxima.',
     '',
     'Protections bind the kernel: it checks them on every access it makes to user memory (fd_read into a read-only mapping is EFAULT). A JavaScript thread reads and writes its mapped buffers directly, so a program can still store into a read-only shared mapping of its own. The rights guarantee that the kernel never writes to the object for a mapping that lacked FD_WRITE; such stores do land in memory that every mapping of the same object shares, and a mem_sync through another process\'s writable mapping of the same file writes back whatever that memory holds.\n',
+    'A FIXED mapping replaces whatever its range held, as POSIX MAP_FIXED does: a mapping it overlaps only in part keeps its pages outside the range, and so does one that mem_unmap cuts in the middle. Pages the kernel reserved (control blocks; in a WebAssembly process also the pages of its auxv and argdata, which lie above its memory) can be neither replaced, unmapped, re-protected nor synced: EINVAL.\n',
     '## Mappings of files served by a daemon\n',
     'mem_map of a regular file on a tmpfs (or any daemon\'s filesystem) needs MEM_MAP and FD_READ on the fd (and FD_WRITE for SHARED with WRITE, as above). What each kind of mapping sees:\n',
     '- PRIVATE: a snapshot of the file\'s bytes when it was mapped. Later writes to the file are not seen, and stores to the mapping never reach the file.',

@@ -2,8 +2,9 @@
 // existing map, unmapping (the kernel then refuses the range: EFAULT), protections enforced on kernel
 // access, W^X, shared-memory objects mapped twice and seen through both mappings and through fd reads, and
 // the rights a mapping needs and keeps (a maximum protection that mem_protect cannot exceed, also in a
-// forked child). Files served by a daemon: maprights_test.
-import { E, FDSFLAGS, FILETYPE, MFLAGS, MPROT, R, SCOPE, SYS, type ArgValue, type Os } from '@cosix/libc';
+// forked child); MAP_FIXED inside a shared segment replaces just that part. Files served by a daemon:
+// maprights_test.
+import { E, FDSFLAGS, FILETYPE, MFLAGS, MPROT, R, SCOPE, SYS, utf8Decode, type ArgValue, type Os } from '@cosix/libc';
 import { Checker } from './lib/check.js';
 
 export function main(os: Os, args: ArgValue): number {
@@ -48,6 +49,7 @@ export function main(os: Os, args: ArgValue): number {
   c.errno(E.NXIO, 'mapping beyond the object', () => os.mmap(3 * 4096, rw, MFLAGS.SHARED, shm, 0));
   os.munmap(m1, 8192); os.munmap(m2, 8192);
   rights(os, c, shm, bootfs, r, w);
+  fixedInSegment(os, c, shm);
 
   // Across processes: a child maps the same object (through its inherited fd), takes a SHARED-scope lock
   // in it, and increments a counter the parent also increments; the parent sees the child's work.
@@ -124,6 +126,40 @@ function rights(os: Os, c: Checker, shm: number, bootfs: number, r: number, w: n
   os.mprotect(anon, 4096, rw);
   os.munmap(anon, 4096);
   os.heap.free(iov);
+}
+
+const str = (b: Uint8Array) => utf8Decode(b.slice()) ?? '';
+
+/**
+ * MAP_FIXED inside an existing shared segment replaces just the pages it covers, as POSIX MAP_FIXED does:
+ * the segment is cut around it, the new mapping is what userland and the kernel see there, and unmapping
+ * the middle of a segment leaves the two ends mapped.
+ */
+function fixedInSegment(os: Os, c: Checker, shm: number): void {
+  const rw = MPROT.READ | MPROT.WRITE, anonShared = MFLAGS.ANON | MFLAGS.SHARED;
+  const a = os.mmap(3 * 4096, rw, anonShared);
+  os.mem.bytes(a, 3 * 4096).fill(7);
+  c.eq(os.mmap(4096, rw, anonShared | MFLAGS.FIXED, 0xffffffff, 0, a + 4096), a + 4096, 'FIXED inside a segment: address');
+  c.eq(os.mem.bytes(a + 4096, 1)[0], 0, 'FIXED inside a segment: userland sees the new mapping');
+  c.eq(`${os.mem.bytes(a + 4095, 1)[0]},${os.mem.bytes(a + 8192, 1)[0]}`, '7,7', 'FIXED inside a segment: both neighbours keep their bytes');
+  // The kernel resolves the middle to the new mapping too: a read lands there and nowhere else.
+  const [r, w] = os.pipe(), iov = os.heap.malloc(8);
+  os.writeAll(w, 'new');
+  os.mem.dv.setUint32(iov, a + 4096, true); os.mem.dv.setUint32(iov + 4, 3, true);
+  c.eq(os.sys.call(SYS.fd_read, r, iov, 1), 0, 'FIXED inside a segment: fd_read into it');
+  c.eq(str(os.mem.bytes(a + 4096, 3)), 'new', 'FIXED inside a segment: the data is in the new mapping');
+  // An object mapped FIXED over the last page of the old segment.
+  const z = os.mmap(4096, rw, MFLAGS.SHARED | MFLAGS.FIXED, shm, 0, a + 2 * 4096);
+  c.eq(z, a + 2 * 4096, 'FIXED object mapping over a segment\'s end');
+  c.eq(os.mem.bytes(z, 4).join(','), os.pread(shm, 4, 0).join(','), 'FIXED object mapping shows the object');
+  os.munmap(a + 4096, 4096);
+  c.eq(os.sys.call(SYS.mem_protect, a + 4096, 4096, MPROT.READ), E.NOMEM, 'the unmapped middle is unmapped');
+  c.eq(os.sys.call(SYS.mem_protect, a, 4096, MPROT.READ), 0, 'the first page is still mapped');
+  c.eq(os.mem.bytes(a, 1)[0], 7, 'and still holds its bytes');
+  os.munmap(a, 3 * 4096);
+  c.eq(os.sys.call(SYS.mem_protect, a, 4096, MPROT.READ), E.NOMEM, 'all of it unmapped');
+  os.heap.free(iov);
+  os.close(r); os.close(w);
 }
 
 function bump(os: Os, base: number): void {

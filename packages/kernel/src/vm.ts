@@ -16,6 +16,9 @@
 // Called only on the kernel thread. Page protections are enforced on every kernel access to user memory;
 // JavaScript userland reads its memory through typed arrays, so protections bind it only through the kernel.
 //
+// Segments never overlap and every page of a segment is mapped: unmapping part of one (mem_unmap, or a
+// FIXED mapping over it, which replaces the overlapped part as POSIX MAP_FIXED does) splits it.
+//
 // Shared memory written here: the core and segment buffers. Their contents belong to userland; the kernel
 // reads them once per syscall argument (copying out) and writes results in place.
 import { E, MPROT, R } from './abi/index.js';
@@ -71,7 +74,7 @@ export interface Segment {
   readonly backing: Backing;
   readonly offset: number;           // where `start` falls in the backing buffer
   readonly prot: Uint8Array;         // one byte per page
-  readonly object?: { unref(): void }; // the shared-memory object it maps, kept alive by the mapping
+  readonly object?: { ref(): unknown; unref(): void }; // what it maps, kept alive by it (a split segment: one reference per piece)
 }
 
 /** Part of a range that maps an object's memory: `len` bytes at `offset` in it; `writable` if the mapping's maximum has WRITE. */
@@ -205,21 +208,29 @@ export class AddressSpace {
     this.mappedBytes += seg.len;
   }
 
-  /** Unmaps [addr, addr+len): core pages become unmapped, segments lose pages (and go when empty). */
-  unmap(addr: number, len: number): void {
+  /**
+   * Unmaps [addr, addr+len): core pages become unmapped; a segment it covers goes, one it overlaps is cut to
+   * the pieces outside the range (a piece before and one after, each holding a reference on what the segment
+   * mapped). True when some segment changed (its threads must get the new list).
+   */
+  unmap(addr: number, len: number): boolean {
     const coreEnd = Math.min(addr + len, this.coreBytes);
     for (let p = addr / PAGE_SIZE; p < coreEnd / PAGE_SIZE; p++) {
       if (this.prot[p]) this.mappedBytes -= PAGE_SIZE;
       this.prot[p] = 0;
     }
+    let changed = false;
     for (const s of [...this.segments]) {
-      const lo = Math.max(addr, s.start), hi = Math.min(addr + len, s.start + s.len);
-      for (let p = (lo - s.start) / PAGE_SIZE; p < (hi - s.start) / PAGE_SIZE; p++) {
-        if (s.prot[p]) this.mappedBytes -= PAGE_SIZE;
-        s.prot[p] = 0;
-      }
-      if (s.prot.every((b) => b === 0)) this.dropSegment(s);
+      const end = s.start + s.len, lo = Math.max(addr, s.start), hi = Math.min(addr + len, end);
+      if (lo >= hi) continue;
+      changed = true;
+      const pieces = [...(s.start < lo ? [piece(s, s.start, lo)] : []), ...(hi < end ? [piece(s, hi, end)] : [])];
+      this.dropSegment(s, pieces.length > 0);
+      if (pieces.length === 2) s.object?.ref();
+      this.mappedBytes -= s.len;
+      for (const x of pieces) this.addSegment(x);
     }
+    return changed;
   }
 
   /**
@@ -255,10 +266,17 @@ export class AddressSpace {
     return out;
   }
 
-  /** True when [addr, addr+len) touches a page the kernel reserved (mem_* calls then fail with EINVAL). */
+  /**
+   * True when [addr, addr+len) touches a page the kernel reserved (mem_* calls then fail with EINVAL): in the
+   * core (a JS process's control blocks) or in a segment (a WebAssembly process's kernel pages).
+   */
   overlapsReserved(addr: number, len: number): boolean {
     const end = Math.min(addr + len, this.coreBytes);
     for (let a = addr - (addr % PAGE_SIZE); a < end; a += PAGE_SIZE) if (this.prot[a / PAGE_SIZE] & RESERVED) return true;
+    for (const s of this.segments) {
+      const lo = Math.max(addr, s.start), hi = Math.min(addr + len, s.start + s.len);
+      for (let a = lo - ((lo - s.start) % PAGE_SIZE); a < hi; a += PAGE_SIZE) if (s.prot[(a - s.start) / PAGE_SIZE] & RESERVED) return true;
+    }
     return false;
   }
 
@@ -278,9 +296,10 @@ export class AddressSpace {
     }
   }
 
-  private dropSegment(s: Segment): void {
+  /** Removes `s`; its reference on what it maps goes with it unless `keepRef` (its pieces take it over). */
+  private dropSegment(s: Segment, keepRef = false): void {
     this.segments.splice(this.segments.indexOf(s), 1);
-    s.object?.unref();
+    if (!keepRef) s.object?.unref();
   }
 
   /** Releases every segment (process teardown). */
@@ -289,6 +308,12 @@ export class AddressSpace {
     this.prot.fill(0);
     this.mappedBytes = 0;
   }
+}
+
+/** The part [from, to) of segment `s` (page aligned, inside it) as a segment of its own. */
+function piece(s: Segment, from: number, to: number): Segment {
+  const p0 = (from - s.start) / PAGE_SIZE, p1 = (to - s.start) / PAGE_SIZE;
+  return { ...s, start: from, len: to - from, offset: s.offset + from - s.start, prot: s.prot.slice(p0, p1) };
 }
 
 function pagesAllow(prot: Uint8Array, off: number, len: number, need: number): boolean {

@@ -84,9 +84,7 @@ function range(t: Thread): [number, number] | number {
 export function mem_unmap(t: Thread): Ret {
   const r = range(t);
   if (typeof r === 'number') return r;
-  const before = t.proc.vm.segments.length;
-  t.proc.vm.unmap(r[0], r[1]);
-  if (t.proc.vm.segments.length !== before) t.kernel.segmentAdded(t.proc); // threads drop the segment too
+  if (t.proc.vm.unmap(r[0], r[1])) t.kernel.segmentAdded(t.proc); // threads drop (or cut) the segment too
   return 0;
 }
 
@@ -141,7 +139,7 @@ interface MapRequest { addr: number; len: number; prot: number; max: number; fix
  * Maps [off, off+len) of `backing` (an object's shared memory of `size` bytes) into a segment; `hold` takes
  * the reference the mapping keeps on the object.
  */
-function mapShared(t: Thread, m: MapRequest, backing: Backing, size: bigint, hold: () => { unref(): void }): Ret {
+function mapShared(t: Thread, m: MapRequest, backing: Backing, size: bigint, hold: () => { ref(): unknown; unref(): void }): Ret {
   if (m.off + BigInt(m.len) > size) return E.NXIO;
   const vm = t.proc.vm;
   const at = place(vm, m.addr, m.len, m.fixed, false);
