@@ -56,12 +56,13 @@ describe('hostfs daemon', function () {
   it('mem_map of a host file follows the fd\'s rights: a read-only fd is never mapped writable, and its mapping never writes the file', async function () {
     // maprights_test (test/programs) maps ro.txt through an fd with FD_READ only: SHARED with WRITE must fail,
     // mem_protect must not raise it, and mem_sync after the program stored into the mapping must not write
-    // it back. rw.txt, mapped through a writable fd, is the control: its change must reach the host.
+    // it back. rw.txt, mapped through a writable fd, is the control: its change must reach the host. Then
+    // shared.txt is mapped read-only by a reader process that stores into it, and writable by a writer that syncs.
     const sub = join(dir, 'maps'), text = 'host bytes that no read-only mapping may change\n'.padEnd(4096, '.');
     mkdirSync(sub);
     writeFileSync(join(sub, 'ro.txt'), text); writeFileSync(join(sub, 'rw.txt'), text);
     const k = m.kernel, mount = new HostfsMount(k, sub, false), before = m.output.length;
-    const p = spawnProgram(k, 'maprights_test', { dir: new ArgFd(3), text }, [...m.caps(), { obj: mount.directory(), rights: RIGHTSETS.all }]);
+    const p = spawnProgram(k, 'maprights_test', { dir: new ArgFd(3), bootfs: new ArgFd(1), text }, [...m.caps(), { obj: mount.directory(), rights: RIGHTSETS.all }]);
     const status = await p.done;
     await mount.stop();
     const out = m.output.slice(before);
@@ -69,6 +70,10 @@ describe('hostfs daemon', function () {
     expect(status).to.deep.equal({ code: 0, signal: 0 });
     expect(readFileSync(join(sub, 'ro.txt'), 'utf8'), 'the host file behind the read-only fd').to.equal(text);
     expect(readFileSync(join(sub, 'rw.txt'), 'utf8'), 'the control').to.equal('CHANGED' + text.slice(7));
+    // shared.txt: a reader process stored SCRIBBLE into its read-only mapping, and a writer synced its
+    // writable mapping of the same file afterwards: the host file has the writer's bytes and none of the reader's.
+    const want = text.slice(0, 100) + 'STORED' + text.slice(106, 200) + 'PWRITE' + text.slice(206);
+    expect(readFileSync(join(sub, 'shared.txt'), 'utf8'), 'the file a read-only mapper stored into').to.equal(want);
     const s = await m.settled();
     expect(s, JSON.stringify(s)).to.include({ liveProcesses: 0, threads: 0, waiters: 0, timers: 0 });
   });

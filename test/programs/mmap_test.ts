@@ -2,12 +2,14 @@
 // existing map, unmapping (the kernel then refuses the range: EFAULT), protections enforced on kernel
 // access, W^X, shared-memory objects mapped twice and seen through both mappings and through fd reads, and
 // the rights a mapping needs and keeps (a maximum protection that mem_protect cannot exceed, also in a
-// forked child); MAP_FIXED inside a shared segment replaces just that part. Files served by a daemon:
-// maprights_test.
-import { E, FDSFLAGS, FILETYPE, MFLAGS, MPROT, R, SCOPE, SYS, utf8Decode, type ArgValue, type Os } from '@cosix/libc';
+// forked child); a read-only shared mapping is a mirror whose stores reach nothing (mirrored, with a reader
+// process started from this image); MAP_FIXED inside a shared segment replaces just that part. Files served
+// by a daemon: maprights_test.
+import { E, FDSFLAGS, FILETYPE, FSFLAGS, MFLAGS, MPROT, MSFLAGS, R, SCOPE, SYS, utf8Decode, utf8Encode, type ArgValue, type Os } from '@cosix/libc';
 import { Checker } from './lib/check.js';
 
 export function main(os: Os, args: ArgValue): number {
+  if ((args as { role?: string }).role === 'reader') return reader(os);
   const c = new Checker(os, 'mmap_test');
   const bootfs = (args as { bootfs: { fd: number } }).bootfs.fd;
   const rw = MPROT.READ | MPROT.WRITE;
@@ -49,6 +51,7 @@ export function main(os: Os, args: ArgValue): number {
   c.errno(E.NXIO, 'mapping beyond the object', () => os.mmap(3 * 4096, rw, MFLAGS.SHARED, shm, 0));
   os.munmap(m1, 8192); os.munmap(m2, 8192);
   rights(os, c, shm, bootfs, r, w);
+  mirrored(os, c, bootfs);
   fixedInSegment(os, c, shm);
 
   // Across processes: a child maps the same object (through its inherited fd), takes a SHARED-scope lock
@@ -129,6 +132,84 @@ function rights(os: Os, c: Checker, shm: number, bootfs: number, r: number, w: n
 }
 
 const str = (b: Uint8Array) => utf8Decode(b.slice()) ?? '';
+
+/** fd_pwrite of `text` at `off` (the kernel writes the object). */
+function pwrite(os: Os, fd: number, text: string, off: number): void {
+  const b = utf8Encode(text), p = os.stage(b.length + 8);
+  os.mem.u8.set(b, p + 8);
+  os.mem.dv.setUint32(p, p + 8, true); os.mem.dv.setUint32(p + 4, b.length, true);
+  os.check(os.sys.call(SYS.fd_pwrite, fd, p, 1, off), 'fd_pwrite');
+}
+
+/** file_stat_fput of the size (ftruncate). */
+function truncate(os: Os, fd: number, size: number): void {
+  const st = os.heap.malloc(56);
+  os.mem.u8.fill(0, st, st + 56);
+  os.mem.dv.setBigUint64(st + 24, BigInt(size), true);
+  os.check(os.sys.call(SYS.file_stat_fput, fd, st, FSFLAGS.SIZE), 'file_stat_fput');
+  os.heap.free(st);
+}
+
+/**
+ * A read-only SHARED mapping (docs/syscalls/mem.md, "Read-only shared mappings"), in a process B that holds
+ * only a dup of the object narrowed to FD_READ | FD_SEEK | MEM_MAP (passed through exec, so B has nothing
+ * else). B stores into its mapping as a hostile program would (the buffer libc hands out for the address);
+ * the object, this process's writable mapping and fd_pread must not see it. B must still see this
+ * process's stores after its mem_sync, fd_pwrite at once, and a truncation at once. Steps are kept in
+ * lock-step over two pipes: B says what it did, this process checks and answers with the next step.
+ */
+function mirrored(os: Os, c: Checker, bootfs: number): void {
+  const shm = os.create1(FILETYPE.SHARED_MEMORY);
+  os.writeAll(shm, new Uint8Array(8192).fill(0x2e));
+  const w = os.mmap(8192, MPROT.READ | MPROT.WRITE, MFLAGS.SHARED, shm, 0);
+  const ro = narrowed(os, shm, R.FD_READ | R.FD_SEEK | R.MEM_MAP);
+  const [toB, cmd] = os.pipe(), [ack, fromB] = os.pipe();
+  const image = os.open(bootfs, 'mmap_test', 0, R.FD_READ | R.PROC_EXEC);
+  const kid = os.spawn(image, { role: 'reader' }, [0, ro, toB, fromB]);
+  [image, ro, toB, fromB].forEach((fd) => os.close(fd));
+  const step = (say: string) => { os.writeAll(cmd, say); return str(os.read(ack, 1)); };
+
+  c.eq(str(os.read(ack, 1)), 's', 'mirror: the reader stored into its read-only mapping and synced it');
+  c.eq(str(os.pread(shm, 8, 0)), '........', 'mirror: the reader\'s stores are not in the object (fd_pread)');
+  c.eq(str(os.mem.bytes(w, 8)), '........', 'mirror: nor in a writable mapping of it in another process');
+  os.mem.bytes(w + 100, 6).set(utf8Encode('STORED'));
+  os.check(os.sys.call(SYS.mem_sync, w, 8192, MSFLAGS.ASYNC), 'mem_sync');
+  c.eq(step('m'), 'm', 'mirror: the reader sees a writer\'s store after the writer\'s mem_sync');
+  pwrite(os, shm, 'PWRITE', 200);
+  c.eq(step('p'), 'p', 'mirror: the reader sees fd_pwrite at once');
+  truncate(os, shm, 4096);
+  c.eq(step('t'), 't', 'mirror: the reader sees a truncation at once');
+  os.writeAll(cmd, 'x');
+  c.eq(os.wait(kid).exitcode, 0, 'mirror: the reader\'s own checks');
+  c.eq(str(os.pread(shm, 8, 0)), '........', 'mirror: the object never got the reader\'s stores');
+  os.munmap(w, 8192);
+  [cmd, ack, shm].forEach((fd) => os.close(fd));
+}
+
+/** Process B of `mirrored`: fds 0 the console, 1 the narrowed object, 2 commands in, 3 acknowledgements out. */
+function reader(os: Os): number {
+  const c = new Checker(os, 'mmap_test reader');
+  const m = os.mmap(8192, MPROT.READ, MFLAGS.SHARED, 1, 0);
+  c.eq(str(os.mem.bytes(m, 8)), '........', 'the mapping holds the object');
+  // A hostile store, straight into the segment's buffer, then a sync that must not carry it anywhere.
+  os.mem.bytes(m, 8).set(utf8Encode('SCRIBBLE'));
+  os.mem.bytes(m + 4096, 8).set(utf8Encode('SCRIBBLE'));
+  c.eq(os.sys.call(SYS.mem_sync, m, 8192, MSFLAGS.SYNC), 0, 'mem_sync of a read-only mapping');
+  os.writeAll(3, 's');
+  for (;;) {
+    const what = str(os.read(2, 1));
+    if (what === 'm') {
+      c.eq(str(os.mem.bytes(m + 100, 6)), 'STORED', 'a writer\'s store, after its mem_sync');
+      c.eq(str(os.mem.bytes(m, 8)), '........', 'the writer\'s mem_sync refreshed the whole range (own stores gone)');
+    } else if (what === 'p') {
+      c.eq(str(os.mem.bytes(m + 200, 6)), 'PWRITE', 'fd_pwrite, at once');
+    } else if (what === 't') {
+      c.ok(os.mem.bytes(m + 4096, 4096).every((b) => b === 0), 'the cut-off page reads as zeros after a truncation');
+    } else break;
+    os.writeAll(3, what);
+  }
+  return c.failures ? 1 : 0;
+}
 
 /**
  * MAP_FIXED inside an existing shared segment replaces just the pages it covers, as POSIX MAP_FIXED does:

@@ -4,12 +4,15 @@
 // fd_read and other readers see) gets the mapped bytes on mem_sync, which writes the range back through the
 // daemon; mem_sync with INVALIDATE reloads the range from the file instead. Writes made through fd_write
 // after the first mapping reach a mapping only through INVALIDATE. The buffer lives while mappings do.
+// Mappings made through an fd without FD_WRITE map a mirror of the buffer instead (vm.ts): it is refreshed
+// whenever the buffer is reloaded (load) and at every mem_sync of the range by any mapper (publish).
 import type { Kernel } from './kernel.js';
 import { PseudoObject, type ReverseObject } from './pseudo.js';
-import { newBacking, type Backing } from './vm.js';
+import { Mirrors, newBacking, type Backing, type SharedObject } from './vm.js';
 
-export class FileCache {
+export class FileCache implements SharedObject {
   readonly backing: Backing;
+  readonly mirrors = new Mirrors(() => this.backing.sab);
   private refs = 0;
 
   constructor(private readonly caches: Map<string, FileCache>, private readonly key: string, readonly file: PseudoObject, bytes: Uint8Array) {
@@ -23,6 +26,15 @@ export class FileCache {
   get bytes(): Uint8Array { return new Uint8Array(this.backing.sab); }
 
   ref(): this { this.refs++; return this; }
+
+  /** Puts the file's `bytes` at `off` (mem_sync INVALIDATE); read-only mappings see them at once. */
+  load(bytes: Uint8Array, off: number): void {
+    this.bytes.set(bytes, off);
+    this.mirrors.update(off, bytes.length);
+  }
+
+  /** Mappers' stores to [off, off+len) become visible to read-only mappings (mem_sync). */
+  publish(off: number, len: number): void { this.mirrors.update(off, len); }
 
   /** A mapping went away; the last one drops the cache and its hold on the file. */
   unref(): void {

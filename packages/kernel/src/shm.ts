@@ -1,17 +1,20 @@
 // Shared-memory objects (fd_create1(SHARED_MEMORY)): a growable SharedArrayBuffer with a logical size.
-// A MAP_SHARED mapping puts that very buffer into the mapping process's address space as a segment, so
-// every process mapping the object sees the same bytes, and futex keys (backing id + offset) agree.
+// A MAP_SHARED mapping with WRITE in its maximum puts that very buffer into the mapping process's address
+// space as a segment, so every process mapping the object writably sees the same bytes, and futex keys
+// (backing id + offset) agree. A read-only one (its fd lacked FD_WRITE) maps a mirror instead (vm.ts), which
+// sees the kernel's writes here at once and other mappers' stores when they call mem_sync.
 import { E, FILETYPE } from './abi/index.js';
 import type { Kernel } from './kernel.js';
 import { Description, KObject } from './object.js';
 import { MAX_SHM_BYTES, PAGE_SIZE } from './params.js';
-import { newBacking, type Backing } from './vm.js';
+import { Mirrors, newBacking, type Backing, type SharedObject } from './vm.js';
 
-export class ShmObject extends KObject {
+export class ShmObject extends KObject implements SharedObject {
   readonly type = FILETYPE.SHARED_MEMORY;
   readonly backing: Backing;
   private readonly sab: SharedArrayBuffer;
   private len = 0;
+  readonly mirrors = new Mirrors(() => this.sab);
 
   constructor(kernel: Kernel) {
     super(kernel);
@@ -28,7 +31,7 @@ export class ShmObject extends KObject {
     const len = Number(n);
     const cap = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
     if (cap > this.sab.byteLength) this.sab.grow(cap);
-    if (len < this.len) new Uint8Array(this.sab).fill(0, len, this.len);
+    if (len < this.len) { new Uint8Array(this.sab).fill(0, len, this.len); this.mirrors.update(len, this.len - len); }
     this.len = len;
     return 0;
   }
@@ -46,8 +49,12 @@ export class ShmObject extends KObject {
       if (e) return -e;
     }
     new Uint8Array(this.sab).set(data, Number(off));
+    this.mirrors.update(Number(off), data.length);
     return data.length;
   }
+
+  /** Mappers' stores to [off, off+len) become visible to read-only mappings (mem_sync). */
+  publish(off: number, len: number): void { this.mirrors.update(off, len); }
 
   override read(d: Description, max: number): Uint8Array | number {
     const r = this.pread(d, max, d.offset);

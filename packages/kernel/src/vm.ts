@@ -16,11 +16,21 @@
 // Called only on the kernel thread. Page protections are enforced on every kernel access to user memory;
 // JavaScript userland reads its memory through typed arrays, so protections bind it only through the kernel.
 //
+// Read-only shared mappings get mirrors. A SHARED mapping of an object (shm.ts, filecache.ts) whose maximum
+// has WRITE maps the object's own buffer. One whose maximum lacks WRITE cannot: a JavaScript thread holds the
+// raw SharedArrayBuffer of every segment it maps and can store into it, and those stores would be the
+// object's. So it maps a Mirror, a buffer of its own that the kernel fills from the object when the mapping
+// is made and refreshes (Mirrors.update) whenever the kernel writes the object (fd_write, fd_pwrite, resize,
+// mem_sync INVALIDATE reloading a file) and at every mem_sync of the range by any mapper (publish). Stores
+// into a mirror reach nothing but the mirror (shared with forked children, like every shared mapping), and
+// the next refresh overwrites them.
+//
 // Segments never overlap and every page of a segment is mapped: unmapping part of one (mem_unmap, or a
 // FIXED mapping over it, which replaces the overlapped part as POSIX MAP_FIXED does) splits it.
 //
-// Shared memory written here: the core and segment buffers. Their contents belong to userland; the kernel
-// reads them once per syscall argument (copying out) and writes results in place.
+// Shared memory written here: the core, segment buffers and mirrors. Their contents belong to userland; the
+// kernel reads them once per syscall argument (copying out) and writes results in place. Mirrors are written
+// only by the kernel (Mirror.copyFrom); their owner's threads may store into them too, to no effect elsewhere.
 import { E, MPROT, R } from './abi/index.js';
 import { PAGE_SIZE, SEGMENT_BASE, SEGMENT_LIMIT } from './params.js';
 
@@ -62,6 +72,16 @@ export function maxProtection(base: bigint, shared: boolean): number {
   return max;
 }
 
+/**
+ * What a segment maps, kept alive by the mapping: fork refs it, unmapping unrefs it, and a split segment
+ * holds one reference per piece. `publish` (objects that read-only mappings mirror) refreshes the mirrors of
+ * [off, off+len) of the object from the object's memory.
+ */
+export interface MappedObject { ref(): unknown; unref(): void; publish?(off: number, len: number): void }
+
+/** An object that processes map SHARED (a shared-memory object, a daemon file's cache): its memory and mirrors. */
+export interface SharedObject extends MappedObject { readonly backing: Backing; readonly mirrors: Mirrors }
+
 export interface Backing {
   readonly id: number;               // equal ids mean the same memory
   readonly sab: SharedArrayBuffer;   // (a growable core gets a longer buffer after growth; see refresh)
@@ -74,11 +94,11 @@ export interface Segment {
   readonly backing: Backing;
   readonly offset: number;           // where `start` falls in the backing buffer
   readonly prot: Uint8Array;         // one byte per page
-  readonly object?: { ref(): unknown; unref(): void }; // what it maps, kept alive by it (a split segment: one reference per piece)
+  readonly object?: MappedObject;     // what it maps (an object, a Mirror of one, a memory charge), kept alive by it
 }
 
 /** Part of a range that maps an object's memory: `len` bytes at `offset` in it; `writable` if the mapping's maximum has WRITE. */
-export interface ObjectRange { object: NonNullable<Segment['object']>; offset: number; len: number; writable: boolean }
+export interface ObjectRange { object: MappedObject; offset: number; len: number; writable: boolean }
 
 /** A resolved user range: `len` bytes at `off` in `backing`. */
 export interface UserRange { backing: Backing; u8: Uint8Array; off: number; len: number }
@@ -86,6 +106,75 @@ export interface UserRange { backing: Backing; u8: Uint8Array; off: number; len:
 let nextBackingId = 1;
 export function newBacking(sab: SharedArrayBuffer): Backing {
   return { id: nextBackingId++, sab, futexes: new Map() };
+}
+
+/**
+ * A read-only mapping's copy of [at, at+len) of an object (see the header): its own buffer, which the
+ * object's Mirrors refresh. It holds a reference on the object and the memory charge for its buffer; the
+ * segments mapping it (a process's, its forked children's, the pieces of a split one) hold it.
+ */
+export class Mirror implements MappedObject {
+  readonly backing: Backing;
+  private refs = 1;
+
+  constructor(private readonly live: Set<Mirror>, readonly object: SharedObject, readonly at: number, len: number, private readonly charge: { unref(): void }) {
+    this.backing = newBacking(new SharedArrayBuffer(len));
+    live.add(this);
+  }
+
+  ref(): this { this.refs++; return this; }
+
+  unref(): void {
+    if (--this.refs > 0) return;
+    if (this.refs < 0) throw new Error('Mirror.unref: released twice');
+    this.live.delete(this);
+    this.charge.unref();
+    this.object.unref();
+  }
+
+  /** Copies the part of [off, off+len) of the object's bytes `src` that this mirror covers. */
+  copyFrom(src: Uint8Array, off: number, len: number): void {
+    const dst = new Uint8Array(this.backing.sab);
+    const lo = Math.max(off, this.at), hi = Math.min(off + len, this.at + dst.length, src.length);
+    if (lo < hi) dst.set(src.subarray(lo, hi), lo - this.at);
+  }
+}
+
+/** The mirrors of one object's memory (`source`: its buffer, which may grow). */
+export class Mirrors {
+  private readonly live = new Set<Mirror>();
+
+  constructor(private readonly source: () => SharedArrayBuffer) {}
+
+  /** The kernel wrote [off, off+len) of the object, or a mapper synced it: every mirror of it is refreshed. */
+  update(off: number, len: number): void {
+    if (this.live.size === 0) return;
+    const src = new Uint8Array(this.source());
+    for (const m of this.live) m.copyFrom(src, off, len);
+  }
+
+  /** A new mirror of [at, at+len) of `object`, filled now; it takes a reference on `object` and keeps `charge`. */
+  add(object: SharedObject, at: number, len: number, charge: { unref(): void }): Mirror {
+    object.ref();
+    const m = new Mirror(this.live, object, at, len, charge);
+    m.copyFrom(new Uint8Array(this.source()), at, len);
+    return m;
+  }
+}
+
+/**
+ * The segment for a SHARED mapping of [offset, offset+len) of `obj` at `start`: the object's own buffer when
+ * `max` has WRITE, else a mirror of that range (see the header), whose buffer `charge` (when given) pays for;
+ * undefined when it cannot. The segment holds a reference on the object either way.
+ */
+export function objectSegment(obj: SharedObject, start: number, len: number, offset: number, prot: number, max: number,
+  charge?: (bytes: number) => { unref(): void } | undefined): Segment | undefined {
+  const pages = segmentProt(len, prot, max);
+  if (max & MPROT.WRITE) { obj.ref(); return { start, len, backing: obj.backing, offset, prot: pages, object: obj }; }
+  const paid = charge ? charge(len) : { unref() {} };
+  if (!paid) return undefined;
+  const m = obj.mirrors.add(obj, offset, len, paid);
+  return { start, len, backing: m.backing, offset: 0, prot: pages, object: m };
 }
 
 export class AddressSpace {
@@ -254,13 +343,15 @@ export class AddressSpace {
     const out: ObjectRange[] = [];
     for (const s of this.segments) {
       if (!s.object) continue;
+      // A mirror's pages stand for the object's bytes from the mirror's `at` on.
+      const mirror = s.object instanceof Mirror ? s.object : undefined, object = mirror?.object ?? s.object;
       const lo = Math.max(addr, s.start), hi = Math.min(addr + len, s.start + s.len);
       for (let a = lo; a < hi; a += PAGE_SIZE) {
         const b = s.prot[(a - s.start) / PAGE_SIZE];
         if (!b) continue;
-        const offset = s.offset + a - s.start, writable = (maxOf(b) & MPROT.WRITE) !== 0, last = out[out.length - 1];
-        if (last && last.object === s.object && last.writable === writable && last.offset + last.len === offset) last.len += PAGE_SIZE;
-        else out.push({ object: s.object, offset, len: PAGE_SIZE, writable });
+        const offset = (mirror?.at ?? 0) + s.offset + a - s.start, writable = (maxOf(b) & MPROT.WRITE) !== 0, last = out[out.length - 1];
+        if (last && last.object === object && last.writable === writable && last.offset + last.len === offset) last.len += PAGE_SIZE;
+        else out.push({ object, offset, len: PAGE_SIZE, writable });
       }
     }
     return out;

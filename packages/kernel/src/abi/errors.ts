@@ -116,7 +116,7 @@ export const SYSCALL_RIGHTS: Readonly<Record<string, string>> = {
   file_symlink: 'FILE_SYMLINK on fd', file_unlink: 'FILE_UNLINK on fd', lock_unlock: 'none: the caller must hold the lock',
   mem_map: 'MEM_MAP and FD_READ on fd, whatever the protection; FD_WRITE too for a SHARED mapping with WRITE (a PRIVATE one writes a copy); MEM_MAP_EXEC for EXEC; none for anonymous maps',
   mem_protect: 'none, but never beyond the maximum each page got at mem_map: READ, WRITE unless the mapping is SHARED and its fd lacked FD_WRITE, EXEC only with MEM_MAP_EXEC (anonymous memory: anything)',
-  mem_sync: 'none; only pages mapped through an fd with FD_WRITE are written back (the others are left alone, without error)', poll: 'POLL_FD_READWRITE on fd_read/fd_write fds, POLL_PROC_TERMINATE on process fds (reported per event)',
+  mem_sync: 'none; only pages mapped through an fd with FD_WRITE are written back and shown to read-only mappings of the object (the others are left alone, without error)', poll: 'POLL_FD_READWRITE on fd_read/fd_write fds, POLL_PROC_TERMINATE on process fds (reported per event)',
   poll_fd: 'POLL_MODIFY on the poll fd to change the set, POLL_WAIT to wait', proc_exec: 'PROC_EXEC on fd; the new table gets each listed fd with its rights',
   proc_fork: 'none; the process fd has POLL_PROC_TERMINATE and FILE_STAT_FGET', random_get: 'none',
   sock_accept: 'SOCK_ACCEPT on the socket', sock_bind: 'SOCK_BIND_SOCKET on the socket, SOCK_BIND_DIRECTORY on the directory',

@@ -1,6 +1,7 @@
 // mem_map, mem_unmap, mem_protect, mem_sync, mem_advise. Mechanism in vm.ts: the rights a mapping needs
-// (mapRights), the most it may ever allow (maxProtection, kept in each page's protection byte), and which
-// parts of a range may be written back to their object (objectRanges).
+// (mapRights), the most it may ever allow (maxProtection, kept in each page's protection byte), the segment
+// of a shared mapping (objectSegment: the object's memory, or a mirror of it for a read-only mapping), and
+// which parts of a range may be written back to their object (objectRanges).
 import { ADVICE, E, FILETYPE, MAP_ANON_FD, MFLAGS, MPROT, FILESTAT, MSFLAGS, OP, PSEUDO_MAX_DATA } from '../abi/index.js';
 import { FileCache } from '../filecache.js';
 import type { KObject } from '../object.js';
@@ -10,7 +11,7 @@ import { MAX_SHARED_FILE_BYTES, PAGE_SIZE } from '../params.js';
 import { ShmObject } from '../shm.js';
 import type { Ret, Thread } from '../thread.js';
 import { TreeFile } from '../vfs.js';
-import { PROT_ALL, mapRights, maxProtection, newBacking, segmentProt, type AddressSpace, type Backing } from '../vm.js';
+import { PROT_ALL, mapRights, maxProtection, newBacking, objectSegment, segmentProt, type AddressSpace, type SharedObject } from '../vm.js';
 
 const pageUp = (n: number) => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
 
@@ -60,7 +61,7 @@ export function mem_map(t: Thread): Ret {
   if (off % BigInt(PAGE_SIZE) !== 0n) return E.INVAL;
   const m: MapRequest = { addr, len, prot, max: maxProtection(f.base, shared), fixed, off };
   if (isPseudo(obj)) return mapPseudo(t, obj, m, shared);
-  if (shared && obj instanceof ShmObject) return mapShared(t, m, obj.backing, obj.size(), () => obj.ref());
+  if (shared && obj instanceof ShmObject) return mapShared(t, m, obj, obj.size());
   if (shared) return E.NOTSUP; // read-only kernel files are mapped privately
   // A private mapping is a snapshot: the object's bytes are copied in now (copy-on-write done eagerly).
   const at = place(vm, addr, len, fixed, true);
@@ -104,13 +105,16 @@ export function mem_sync(t: Thread): Ret {
   if ((fl & ~(MSFLAGS.ASYNC | MSFLAGS.INVALIDATE | MSFLAGS.SYNC)) !== 0) return E.INVAL;
   if (fl & MSFLAGS.ASYNC && fl & MSFLAGS.SYNC) return E.INVAL;
   if (!t.proc.vm.allMapped(r[0], r[1])) return E.NOMEM;
-  // Anonymous and shared-memory mappings are the object's own memory: nothing to do. Mappings of daemon
-  // files write the range back to the file (or, with INVALIDATE, reload it from the file). Only the parts
-  // mapped through an fd with FD_WRITE are written back: a read-only mapping never reaches the file.
+  // Writable mappings of an object are its own memory: their stores now reach its read-only mappings
+  // (mirrors), and so does INVALIDATE. Mappings of daemon files also write the range back to the file (or,
+  // with INVALIDATE, reload it from the file). Only the parts mapped through an fd with FD_WRITE are
+  // published or written back: a read-only mapping never reaches the object.
   const invalidate = (fl & MSFLAGS.INVALIDATE) !== 0;
   const parts: [FileCache, number, number][] = [];
   for (const o of t.proc.vm.objectRanges(r[0], r[1])) {
-    if (o.object instanceof FileCache && (o.writable || invalidate)) parts.push([o.object, o.offset, Math.min(o.len, o.object.size - o.offset)]);
+    if (!o.writable && !invalidate) continue;
+    o.object.publish?.(o.offset, o.len);
+    if (o.object instanceof FileCache) parts.push([o.object, o.offset, Math.min(o.len, o.object.size - o.offset)]);
   }
   // Each part goes in requests of at most PSEUDO_MAX_DATA bytes.
   const step = (i: number): Ret => {
@@ -120,7 +124,7 @@ export function mem_sync(t: Thread): Ret {
     if (invalidate) {
       return pReadRange(t, c.file, BigInt(off), n, (b) => {
         if (typeof b === 'number') return b;
-        c.bytes.set(b, off);
+        c.load(b, off);
         return step(i + 1);
       });
     }
@@ -136,16 +140,18 @@ export function mem_sync(t: Thread): Ret {
 interface MapRequest { addr: number; len: number; prot: number; max: number; fixed: boolean; off: bigint }
 
 /**
- * Maps [off, off+len) of `backing` (an object's shared memory of `size` bytes) into a segment; `hold` takes
- * the reference the mapping keeps on the object.
+ * Maps [off, off+len) of `obj` (an object's shared memory of `size` bytes) into a segment (vm.ts
+ * objectSegment: a read-only mapping gets a mirror). A FIXED one replaces what it overlaps.
  */
-function mapShared(t: Thread, m: MapRequest, backing: Backing, size: bigint, hold: () => { ref(): unknown; unref(): void }): Ret {
+function mapShared(t: Thread, m: MapRequest, obj: SharedObject, size: bigint): Ret {
   if (m.off + BigInt(m.len) > size) return E.NXIO;
   const vm = t.proc.vm;
   const at = place(vm, m.addr, m.len, m.fixed, false);
   if (at < 0) return at === -1 ? E.NOMEM : -at;
+  const seg = objectSegment(obj, at, m.len, Number(m.off), m.prot, m.max);
+  if (!seg) return E.NOMEM;
   vm.unmap(at, m.len);
-  vm.addSegment({ start: at, len: m.len, backing, offset: Number(m.off), prot: segmentProt(m.len, m.prot, m.max), object: hold() });
+  vm.addSegment(seg);
   t.kernel.segmentAdded(t.proc);
   t.setResult(at);
   return 0;
@@ -178,7 +184,7 @@ function mapPseudo(t: Thread, file: PseudoObject, m: MapRequest, shared: boolean
     if (st.data.length !== FILESTAT.size) return E.IO;
     const ino = new DataView(st.data.buffer, st.data.byteOffset, FILESTAT.size).getBigUint64(8, true);
     const key = t.kernel.fileCaches.key(file.reverse, ino);
-    const mapIt = (c: FileCache): Ret => mapShared(t, m, c.backing, BigInt(c.size), () => c.ref());
+    const mapIt = (c: FileCache): Ret => mapShared(t, m, c, BigInt(c.size));
     const cached = t.kernel.fileCaches.get(key);
     if (cached) return mapIt(cached);
     return pReadAll(t, file, MAX_SHARED_FILE_BYTES, E.NOMEM, (bytes) => {
