@@ -14,8 +14,9 @@ const ALLOWED = {
   netstack: [],
   gateway: ['@cosix/hw', '@cosix/netstack', '@cosix/netstack/testing'], // testing: its tests' helpers
   console: ['@cosix/kernel/abi', '@cosix/libc'],
+  netd: ['@cosix/kernel/abi', '@cosix/libc', '@cosix/netstack'],
 };
-const USERLAND_DIRS = { userland: ['@cosix/libc', '@cosix/kernel/abi', '@cosix/tmpfs'], 'test/programs': ['@cosix/libc', '@cosix/kernel/abi'] };
+const USERLAND_DIRS = { userland: ['@cosix/libc', '@cosix/kernel/abi', '@cosix/tmpfs', '@cosix/netd'], 'test/programs': ['@cosix/libc', '@cosix/kernel/abi'] };
 
 function* files(dir) {
   for (const f of readdirSync(dir)) {

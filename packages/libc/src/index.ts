@@ -3,5 +3,6 @@ export { Os, NOBODY, type FdStat, type FileStat, type PollEvent, type PollSub, t
 export { Sys, Errno, ThreadGone } from './sys.js';
 export { Memory, Heap } from './memory.js';
 export { Locks } from './lock.js';
+export { Net, type NetSocket, type SockStat } from './net.js';
 export { start, type Boot, type Program, type Main, type Entry } from './crt0.js';
 export * from '@cosix/kernel/abi';

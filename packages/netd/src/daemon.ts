@@ -1,0 +1,155 @@
+// The netstack daemon: netstack's loopback interface (127.0.0.1/8) and its sockets, served to programs as
+// pseudo sockets. One thread runs the whole loop, a turn at a time:
+//
+//   1. poll the interface with the monotonic clock (ms) until the loopback queue is empty: segments move,
+//      timers fire; then hand received datagrams to UDP handles and settle connects whose handshake ended
+//   2. every channel writes its batch: readiness EVENTs that changed, then the answers of the last batch
+//   3. one poll syscall waits for any reverse end to be readable, or for the earliest netstack timer
+//      (interface.pollAt) or connect deadline (a clock subscription)
+//   4. every readable channel reads its requests and answers them into its next batch
+//
+// Each socket is a pseudo pair of its own, made through the pseudo-pair factory (fd `factory`): the daemon
+// keeps the reverse end (one channel), and hands the pseudo end to the client in a control reply.
+// Interfaces are a list so that NICs (a raw-frames fd with an Ethernet interface each) can join the
+// loopback; today the loopback is the only one.
+import { CLOCK, EVENTTYPE, FILETYPE, type Os, type PollSub } from '@cosix/libc';
+import { Interface, LOOPBACK_MTU, SocketSet, TcpState, ipv4, type Device, type Ipv4Address } from '@cosix/netstack';
+import { Channel, type Handle } from './channel.js';
+import { ControlSession, type PendingConnect } from './control.js';
+import type { Stack } from './stack.js';
+import { UdpPorts } from './udp.js';
+
+const LOOP_QUEUE = 4096;   // datagrams the loopback holds between two polls (netstack's LOCAL_QUEUE_MAX is 64)
+const POLL_ROUNDS = 256;   // interface polls per turn at most, while the loopback has datagrams
+
+/** The loopback device: what the interface transmits comes back on its next poll. */
+class Loopback implements Device {
+  private frames: Uint8Array[] = [];
+  private head = 0;
+  transmit(frame: Uint8Array): void { if (this.pending < LOOP_QUEUE) this.frames.push(frame); }
+  receive(): Uint8Array | undefined {
+    if (this.head >= this.frames.length) return undefined;
+    const f = this.frames[this.head++];
+    if (this.head === this.frames.length) { this.frames = []; this.head = 0; }
+    return f;
+  }
+  get pending(): number { return this.frames.length - this.head; }
+}
+
+export interface NetdOptions {
+  /** The pseudo-pair factory (sockets are pseudo pairs of their own). */
+  factory: number;
+  /** The reverse end of the control socket's pseudo pair. */
+  control: number;
+  /** Uniform uint32s (ISNs, ephemeral ports); default: random_get. */
+  rng?: () => number;
+}
+
+export class Netd implements Stack {
+  readonly sockets: SocketSet;
+  readonly rng: () => number;
+  readonly udp: UdpPorts;
+  readonly connects: PendingConnect[] = [];
+  readonly loopback = new Loopback();
+  readonly interfaces: Interface[];
+  private readonly channels = new Map<number, Channel>();  // by reverse fd
+  private readonly factory: number;
+  private readonly epoch: bigint;
+
+  constructor(readonly os: Os, opts: NetdOptions) {
+    this.factory = opts.factory;
+    this.rng = opts.rng ?? randomSource(os);
+    this.sockets = new SocketSet(this.rng);
+    this.udp = new UdpPorts(this);
+    this.epoch = os.clock(CLOCK.MONOTONIC);
+    this.interfaces = [new Interface({
+      medium: 'ip', device: this.loopback, rng: this.rng, mtu: LOOPBACK_MTU, sockets: this.sockets,
+      addresses: [{ address: ipv4('127.0.0.1'), prefixLen: 8 }],
+    })];
+    this.channels.set(opts.control, new Channel(os, opts.control, new ControlSession(this)));
+  }
+
+  now(): number { return Number(this.os.clock(CLOCK.MONOTONIC) - this.epoch) / 1e6; }
+
+  sourceAddressFor(dst: Ipv4Address): Ipv4Address | null {
+    for (const i of this.interfaces) { const a = i.sourceAddressFor(dst); if (a !== null) return a; }
+    return null;
+  }
+
+  serve(type: number, h: Handle): number {
+    const [rev, pseudo] = this.os.pseudoPair(this.factory, type === FILETYPE.SOCKET_DGRAM ? 'SOCKET_DGRAM' : 'SOCKET_STREAM');
+    this.channels.set(rev, new Channel(this.os, rev, h));
+    return pseudo;
+  }
+
+  dropConnects(session: ControlSession): void {
+    for (let i = this.connects.length - 1; i >= 0; i--) {
+      const p = this.connects[i];
+      if (p.session !== session) continue;
+      p.sock.abort();
+      this.connects.splice(i, 1);
+    }
+  }
+
+  get channelCount(): number { return this.channels.size; }
+
+  /** Runs until every channel is gone (the control socket's last holder closed it and all sockets closed). */
+  run(): number {
+    for (;;) {
+      const now = this.turn();
+      if (this.channels.size === 0) return 0;
+      this.wait(now);
+    }
+  }
+
+  /** Steps 1 and 2: moves the network along and writes every channel's batch. Returns the time it used. */
+  turn(): number {
+    let now = this.now();
+    for (let n = 0; n < POLL_ROUNDS; n++) {
+      for (const i of this.interfaces) i.poll(now);
+      if (this.loopback.pending === 0) break;
+      now = this.now();
+    }
+    for (const p of this.udp.all()) p.deliver();
+    this.settleConnects(now);
+    for (const [fd, ch] of this.channels) {
+      ch.flush();
+      if (ch.handles.size === 0) { ch.close(); this.channels.delete(fd); }
+    }
+    return now;
+  }
+
+  private settleConnects(now: number): void {
+    for (let i = 0; i < this.connects.length;) {
+      const p = this.connects[i], s = p.sock;
+      const timedOut = p.deadline !== null && now >= p.deadline;
+      if (s.error === null && !timedOut && (s.state === TcpState.SYN_SENT || s.state === TcpState.SYN_RECEIVED)) { i++; continue; }
+      this.connects.splice(i, 1);
+      p.session.settle(p, timedOut && s.error === null);
+    }
+  }
+
+  /** Steps 3 and 4: waits for requests or the next timer, and answers what came. */
+  private wait(now: number): void {
+    let at: number | null = this.loopback.pending > 0 ? now : null;
+    for (const i of this.interfaces) { const t = i.pollAt(now); if (t !== null && (at === null || t < at)) at = t; }
+    for (const p of this.connects) if (p.deadline !== null && (at === null || p.deadline < at)) at = p.deadline;
+    const chans = [...this.channels.values()];
+    const subs: PollSub[] = chans.map((ch, i) => ({ type: EVENTTYPE.FD_READ, fd: ch.rev, userdata: BigInt(i) }));
+    if (at !== null) subs.push({ type: EVENTTYPE.CLOCK, timeoutNs: BigInt(Math.max(0, Math.ceil((at - now) * 1e6))), userdata: 0xffffffffn });
+    for (const ev of this.os.poll(subs)) {
+      if (ev.type !== EVENTTYPE.FD_READ) continue;
+      const ch = chans[Number(ev.userdata)];
+      if (!ch.service()) { ch.close(); this.channels.delete(ch.rev); }
+    }
+  }
+}
+
+/** uint32s from random_get, fetched 1 KiB at a time. */
+function randomSource(os: Os): () => number {
+  let buf: Uint32Array = new Uint32Array(0), at = 0;
+  return () => {
+    if (at >= buf.length) { const b = os.random(1024); buf = new Uint32Array(b.buffer, b.byteOffset, 256); at = 0; }
+    return buf[at++];
+  };
+}

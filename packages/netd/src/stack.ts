@@ -1,0 +1,24 @@
+// What the daemon's handles need from it (daemon.ts implements it): the netstack socket set, the clock and
+// the randomness (inputs, as netstack wants them), the UDP ports, the connects waiting for their handshake,
+// and a way to serve a new socket through a pseudo pair of its own.
+import type { Os } from '@cosix/libc';
+import type { Ipv4Address, SocketSet } from '@cosix/netstack';
+import type { Handle } from './channel.js';
+import type { ControlSession, PendingConnect } from './control.js';
+import type { UdpPorts } from './udp.js';
+
+export interface Stack {
+  readonly os: Os;
+  readonly sockets: SocketSet;
+  readonly rng: () => number;
+  readonly udp: UdpPorts;
+  readonly connects: PendingConnect[];
+  /** Milliseconds on the monotonic clock (the `now` netstack is driven with). */
+  now(): number;
+  /** The address a datagram to `dst` would leave from, or null when no interface reaches it. */
+  sourceAddressFor(dst: Ipv4Address): Ipv4Address | null;
+  /** Serves `h` as handle 0 of a new pseudo pair of `type`; returns the pseudo end (the caller hands it on). */
+  serve(type: number, h: Handle): number;
+  /** Aborts the connects a closed session was waiting for. */
+  dropConnects(session: ControlSession): void;
+}

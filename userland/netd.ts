@@ -1,0 +1,11 @@
+// The netstack daemon program: argdata {pseudo: the pseudo-pair factory, control: the reverse end of the
+// control socket's pseudo pair}. It serves TCP and UDP on the loopback interface (127.0.0.1/8) until the
+// control socket and every socket it made are closed, or it is killed (its sockets then fail with
+// ECONNRESET). The protocol is in docs/network.md, "The netstack daemon".
+import type { ArgValue, Os } from '@cosix/libc';
+import { Netd } from '@cosix/netd';
+
+export function main(os: Os, args: ArgValue): number {
+  const a = args as { pseudo: { fd: number }; control: { fd: number } };
+  return new Netd(os, { factory: a.pseudo.fd, control: a.control.fd }).run();
+}
