@@ -12,6 +12,7 @@ import {
   type PseudoRequest, type PseudoResponse,
 } from '@cosix/kernel/abi';
 import type { Os } from '@cosix/libc';
+import { NETD_READ_FDS } from './params.js';
 
 export { EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE };
 
@@ -30,7 +31,6 @@ export interface Handle {
 }
 
 const READ_MAX = PSEUDO_MAX_DATA + 64 * 1024; // one whole request always fits (abi/pseudo.ts)
-const READ_FDS = 64;
 
 export class Channel {
   readonly handles = new Map<bigint, Handle>();
@@ -56,7 +56,7 @@ export class Channel {
    * outgoing batch. False when the kernel has cut the channel off (end of file).
    */
   service(): boolean {
-    const got = this.os.recv(this.rev, READ_MAX, READ_FDS);
+    const got = this.os.recv(this.rev, READ_MAX, NETD_READ_FDS);
     if (got.data.length === 0) { got.fds.forEach((f) => this.os.close(f)); return false; }
     let next = 0;
     for (const q of decodeRequests(got.data)) {

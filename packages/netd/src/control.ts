@@ -21,6 +21,7 @@ import { encodeSockstat, formatEndpoint, parseEndpoint } from './addr.js';
 import { EVENT_READABLE, EVENT_WRITABLE, type Answer, type Channel, type Handle, type Readiness } from './channel.js';
 import { TcpHandle, tcpErrno } from './tcp.js';
 import { UdpHandle } from './udp.js';
+import { NETD_DEFAULT_BACKLOG } from './params.js';
 import type { Stack } from './stack.js';
 
 /** A reply in the making: `ready` once its bytes (and descriptor) are known. */
@@ -111,7 +112,7 @@ export class ControlSession implements Handle {
       return reply;
     }
     if (bind !== null) {
-      const e = h.listen(bind, intArg(m, 'backlog') ?? 128);
+      const e = h.listen(bind, intArg(m, 'backlog') ?? NETD_DEFAULT_BACKLOG);
       if (e) throw new RequestError(e, `cannot listen on ${formatEndpoint(bind)}`);
     }
     return this.socketReply(h, FILETYPE.SOCKET_STREAM, bind !== null ? h.sock.localEndpoint : null, null);

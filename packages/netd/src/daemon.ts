@@ -13,20 +13,19 @@
 // Interfaces are a list so that NICs (a raw-frames fd with an Ethernet interface each) can join the
 // loopback; today the loopback is the only one.
 import { CLOCK, EVENTTYPE, FILETYPE, type Os, type PollSub } from '@cosix/libc';
-import { Interface, LOOPBACK_MTU, SocketSet, TcpState, ipv4, type Device, type Ipv4Address } from '@cosix/netstack';
+import { Interface, SocketSet, TcpState, ipv4, type Device, type Ipv4Address, type TcpSocketOptions } from '@cosix/netstack';
 import { Channel, type Handle } from './channel.js';
 import { ControlSession, type PendingConnect } from './control.js';
+import { NETD_LOOPBACK_MTU, NETD_LOOP_QUEUE, NETD_POLL_ROUNDS, NETD_TCP_BUFFER } from './params.js';
 import type { Stack } from './stack.js';
 import { UdpPorts } from './udp.js';
 
-const LOOP_QUEUE = 4096;   // datagrams the loopback holds between two polls (netstack's LOCAL_QUEUE_MAX is 64)
-const POLL_ROUNDS = 256;   // interface polls per turn at most, while the loopback has datagrams
 
 /** The loopback device: what the interface transmits comes back on its next poll. */
 class Loopback implements Device {
   private frames: Uint8Array[] = [];
   private head = 0;
-  transmit(frame: Uint8Array): void { if (this.pending < LOOP_QUEUE) this.frames.push(frame); }
+  transmit(frame: Uint8Array): void { if (this.pending < NETD_LOOP_QUEUE) this.frames.push(frame); }
   receive(): Uint8Array | undefined {
     if (this.head >= this.frames.length) return undefined;
     const f = this.frames[this.head++];
@@ -48,6 +47,7 @@ export interface NetdOptions {
 export class Netd implements Stack {
   readonly sockets: SocketSet;
   readonly rng: () => number;
+  readonly tcpOptions: TcpSocketOptions;
   readonly udp: UdpPorts;
   readonly connects: PendingConnect[] = [];
   readonly loopback = new Loopback();
@@ -60,10 +60,11 @@ export class Netd implements Stack {
     this.factory = opts.factory;
     this.rng = opts.rng ?? randomSource(os);
     this.sockets = new SocketSet(this.rng);
+    this.tcpOptions = { rng: this.rng, rxBuffer: NETD_TCP_BUFFER, txBuffer: NETD_TCP_BUFFER };
     this.udp = new UdpPorts(this);
     this.epoch = os.clock(CLOCK.MONOTONIC);
     this.interfaces = [new Interface({
-      medium: 'ip', device: this.loopback, rng: this.rng, mtu: LOOPBACK_MTU, sockets: this.sockets,
+      medium: 'ip', device: this.loopback, rng: this.rng, mtu: NETD_LOOPBACK_MTU, sockets: this.sockets,
       addresses: [{ address: ipv4('127.0.0.1'), prefixLen: 8 }],
     })];
     this.channels.set(opts.control, new Channel(os, opts.control, new ControlSession(this)));
@@ -105,7 +106,7 @@ export class Netd implements Stack {
   /** Steps 1 and 2: moves the network along and writes every channel's batch. Returns the time it used. */
   turn(): number {
     let now = this.now();
-    for (let n = 0; n < POLL_ROUNDS; n++) {
+    for (let n = 0; n < NETD_POLL_ROUNDS; n++) {
       for (const i of this.interfaces) i.poll(now);
       if (this.loopback.pending === 0) break;
       now = this.now();

@@ -2,7 +2,7 @@
 // the randomness (inputs, as netstack wants them), the UDP ports, the connects waiting for their handshake,
 // and a way to serve a new socket through a pseudo pair of its own.
 import type { Os } from '@cosix/libc';
-import type { Ipv4Address, SocketSet } from '@cosix/netstack';
+import type { Ipv4Address, SocketSet, TcpSocketOptions } from '@cosix/netstack';
 import type { Handle } from './channel.js';
 import type { ControlSession, PendingConnect } from './control.js';
 import type { UdpPorts } from './udp.js';
@@ -11,6 +11,8 @@ export interface Stack {
   readonly os: Os;
   readonly sockets: SocketSet;
   readonly rng: () => number;
+  /** The options of every TCP socket the daemon makes (buffers). */
+  readonly tcpOptions: TcpSocketOptions;
   readonly udp: UdpPorts;
   readonly connects: PendingConnect[];
   /** Milliseconds on the monotonic clock (the `now` netstack is driven with). */

@@ -12,12 +12,12 @@ import { E, FILETYPE, OP, PSEUDO_MAX_DATA, RIFLAGS, SDFLAGS, SSFLAGS, utf8Decode
 import { TcpSocket, TcpState, type Endpoint, type TcpError } from '@cosix/netstack';
 import { encodeSockstat, parseEndpoint } from './addr.js';
 import { EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, type Answer, type Channel, type Handle, type Readiness } from './channel.js';
+import { NETD_DEFAULT_BACKLOG } from './params.js';
 import type { Stack } from './stack.js';
 
 const TCP_ERRNO: Record<TcpError, number> = { refused: E.CONNREFUSED, reset: E.CONNRESET, timeout: E.TIMEDOUT };
 export const tcpErrno = (e: TcpError | null): number => (e === null ? 0 : TCP_ERRNO[e]);
 
-const DEFAULT_BACKLOG = 128;
 
 /** Connected or connecting: the states in which data can still flow one way or the other. */
 function synchronized(s: TcpState): boolean {
@@ -32,7 +32,7 @@ export class TcpHandle implements Handle {
   private rdShut = false;
   private errorSeen = false;    // the pending error was cleared by sock_stat_get(CLEAR_ERROR)
 
-  constructor(private readonly stack: Stack, readonly sock: TcpSocket = new TcpSocket(stack.sockets, { rng: stack.rng })) {
+  constructor(private readonly stack: Stack, readonly sock: TcpSocket = new TcpSocket(stack.sockets, stack.tcpOptions)) {
     if (sock.state === TcpState.LISTEN) this.listening = true;
   }
 
@@ -152,7 +152,7 @@ export class TcpHandle implements Handle {
   private listenOp(backlog: number): Answer {
     if (this.listening) return {};
     if (!this.fresh) return { errno: E.INVAL };
-    return { errno: this.listen(this.bound ?? { addr: 0, port: 0 }, backlog > 0 ? backlog : DEFAULT_BACKLOG) };
+    return { errno: this.listen(this.bound ?? { addr: 0, port: 0 }, backlog > 0 ? backlog : NETD_DEFAULT_BACKLOG) };
   }
 
   /**

@@ -14,9 +14,9 @@ import { E, FILETYPE, OP, RIFLAGS, ROFLAGS, SDFLAGS, SSFLAGS, utf8Decode, type P
 import { UdpSocket, type Endpoint } from '@cosix/netstack';
 import { encodeSockstat, parseEndpoint, sameEndpoint } from './addr.js';
 import { EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, type Answer, type Channel, type Handle, type Readiness } from './channel.js';
+import { NETD_UDP_QUEUE } from './params.js';
 import type { Stack } from './stack.js';
 
-export const UDP_HANDLE_QUEUE = 256; // datagrams queued per handle before newer ones are dropped
 
 interface Datagram { payload: Uint8Array; from: Endpoint }
 
@@ -93,7 +93,7 @@ export class UdpHandle implements Handle {
   }
 
   enqueue(d: Datagram): boolean {
-    if (this.rdShut || this.rx.length >= UDP_HANDLE_QUEUE) return false;
+    if (this.rdShut || this.rx.length >= NETD_UDP_QUEUE) return false;
     this.rx.push(d);
     return true;
   }
