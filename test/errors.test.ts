@@ -6,7 +6,8 @@ import { TestMachine } from './harness.js';
 
 describe('documented errors', function () {
   let m: TestMachine;
-  before(() => { m = new TestMachine(); });
+  // Small limits, so that errno_test can reach them (machineLimits there).
+  before(() => { m = new TestMachine({ maxThreads: 6, memoryBytes: 256 << 20 }); });
   after(() => m.shutdown());
 
   it('every documented (syscall, errno) pair is provoked, and only documented pairs', async function () {

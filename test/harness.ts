@@ -11,7 +11,7 @@ export class TestMachine {
   readonly serial: SerialPort;
   output = '';
 
-  constructor(opts: Pick<KernelOptions, 'pseudoTimeoutMs' | 'runtime' | 'minWorkers' | 'maxWorkers'> = {}) {
+  constructor(opts: Pick<KernelOptions, 'pseudoTimeoutMs' | 'runtime' | 'minWorkers' | 'maxWorkers' | 'logger' | 'maxProcesses' | 'maxThreads' | 'memoryBytes' | 'oomRssBytes' | 'oomCheckMs' | 'workerHeapMb'> = {}) {
     const out = new PassThrough();
     out.on('data', (b: Buffer) => { this.output += b.toString('latin1'); });
     this.serial = new SerialPort(out);

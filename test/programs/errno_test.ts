@@ -2,7 +2,13 @@
 // arguments that cause each one. Prints `PAIR <syscall> <ERRNO>` per pair provoked as documented; with a
 // pseudo-pair factory (argdata `pseudo`) it also starts a tmpfs and prints `FSPAIR <syscall> <ERRNO>` for
 // the filesystem's errors (FS_ERRORS). test/errors.test.ts checks that the printed sets equal the documented ones.
-import { ArgFd, E, FDSFLAGS, FDFLAGS, FILETYPE, LOOKUP, MFLAGS, MPROT, OFLAGS, R, RIGHTS_ALL, SYS, ULFLAGS, type ArgValue, type ErrnoName, type Os } from '@cosix/libc';
+import { ArgFd, E, Errno, FDSFLAGS, FDFLAGS, FILETYPE, LOOKUP, MFLAGS, MPROT, OFLAGS, R, RIGHTS_ALL, SYS, ULFLAGS, type ArgValue, type ErrnoName, type Os } from '@cosix/libc';
+
+export const entries = {
+  /** A thread that waits until fd `fd` reaches its end (machineLimits). */
+  idle(os: Os, fd: number): void { os.read(fd, 1); },
+  child(): number { return 0; },
+};
 
 export function main(os: Os, args: ArgValue): number {
   const bootfs = (args as { bootfs: { fd: number } }).bootfs.fd;
@@ -206,6 +212,7 @@ export function main(os: Os, args: ArgValue): number {
   t('*', 'BADF', () => sc('fd_stat_get', (1n << 32n) | BigInt(r), buf));
   t('*', 'INVAL', () => sc('random_get', buf, (1n << 32n) | 16n));
   const pseudo = (args as { pseudo?: { fd: number } }).pseudo?.fd;
+  failed += machineLimits(os, t, sc, buf, iov, pseudo);
   if (pseudo !== undefined) failed += filesystemErrors(os, bootfs, pseudo, sc, str, path, buf, iov);
   os.writeAll(0, failed ? `errno_test: ${failed} failed\n` : 'errno_test: ok\n');
   return failed ? 1 : 0;
@@ -287,5 +294,57 @@ function filesystemErrors(os: Os, bootfs: number, factory: number, sc: (name: st
   os.close(proc);
   t('*', 'IO', () => sc('file_stat_get', root, path, str('f'), buf));
   os.close(other.proc);
+  return failed;
+}
+
+/** The errno `fn` throws (0 if it returns). */
+function errnoOf(fn: () => unknown): number {
+  try { fn(); return 0; } catch (e) { if (e instanceof Errno) return e.code; throw e; }
+}
+
+/**
+ * The errors of a machine at its limits (test/errors.test.ts gives it a thread limit of 6 and 256 MiB of
+ * memory): threads until EAGAIN, then (all threads taken) a fork; then shared mappings and queued socket
+ * bytes until not one more byte fits, and with the memory full a fork, a pipe write, a shared-memory object's
+ * growth and a request to a daemon. Everything is given back before it returns; returns the failures.
+ */
+function machineLimits(os: Os, t: (name: string, errno: ErrnoName, fn: () => number) => void,
+  sc: (name: string, ...a: (number | bigint)[]) => number, buf: number, iov: number, factory: number | undefined): number {
+  let failed = 0;
+  const need = (what: string, e: number) => { if (e) { failed++; os.writeAll(0, `FAIL setup ${what}: errno ${e}\n`); } };
+  // Threads, each waiting for `gate` to close, until the machine has no more.
+  const [gate, open] = os.pipe();
+  const threads: { join: () => void }[] = [];
+  let e = 0;
+  while (e === 0 && threads.length < 300) e = errnoOf(() => threads.push(os.thread('idle', gate)));
+  t('thread_create', 'AGAIN', () => e);
+  t('proc_fork', 'AGAIN', () => errnoOf(() => os.close(os.fork('child'))));
+  os.close(open);
+  for (const th of threads) th.join();
+  os.close(gate);
+
+  // The memory: shared mappings (halving the size at each ENOMEM down to a page), then socket bytes down to one.
+  const daemon = factory === undefined ? undefined : os.pseudoPair(factory, 'DIRECTORY');
+  const [pr, pw] = os.pipe();
+  const shm = os.create1(FILETYPE.SHARED_MEMORY);
+  const maps: [number, number][] = [];
+  for (let len = 16 << 20; len >= 4096;) {
+    e = errnoOf(() => maps.push([os.mmap(len, MPROT.READ | MPROT.WRITE, MFLAGS.ANON | MFLAGS.SHARED), len]));
+    if (e === E.NOMEM) len /= 2; else need('mem_map', e);
+  }
+  const [sa, sb] = os.socketpair(FILETYPE.SOCKET_STREAM);
+  os.fdstatPut(sa, { flags: FDFLAGS.NONBLOCK }, FDSFLAGS.FLAGS);
+  for (let len = 4096; len >= 1;) {
+    e = errnoOf(() => os.send(sa, new Uint8Array(len)));
+    if (e === E.NOMEM) len /= 2; else need('sock_send', e);
+  }
+  t('mem_map', 'NOMEM', () => errnoOf(() => os.mmap(4096, MPROT.READ | MPROT.WRITE, MFLAGS.ANON | MFLAGS.SHARED)));
+  t('sock_send', 'NOMEM', () => errnoOf(() => os.send(sa, new Uint8Array(1))));
+  t('proc_fork', 'NOMEM', () => errnoOf(() => os.close(os.fork('child'))));
+  t('fd_write', 'NOMEM', () => errnoOf(() => os.write(pw, new Uint8Array(1))));
+  t('fd_pwrite', 'NOMEM', () => sc('fd_pwrite', shm, iov, 1, 0));
+  if (daemon) t('*', 'NOMEM', () => sc('file_stat_fget', daemon[1], buf));
+  for (const [a, len] of maps) os.munmap(a, len);
+  for (const fd of [sa, sb, pr, pw, shm, ...(daemon ?? [])]) os.close(fd);
   return failed;
 }

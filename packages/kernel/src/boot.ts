@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SerialPort, type Nic } from '@cosix/hw';
-import { ArgFd, encodeArgdata, type ArgValue } from './abi/index.js';
+import { ArgFd, encodeArgdata, errnoName, type ArgValue } from './abi/index.js';
 import { Bootfs } from './bootfs.js';
 import { ConsoleDevice } from './chardev.js';
 import { Kernel, type KernelOptions } from './kernel.js';
@@ -36,7 +36,7 @@ export function spawnProgram(k: Kernel, name: string, args: ArgValue, caps: Capa
   const image = loadImage(file, name);
   if (typeof image === 'number') throw new Error(`${name}: not executable (errno ${image})`);
   const proc = k.newProcess(name);
-  if (typeof proc === 'number') throw new Error(`cannot create a process (errno ${proc})`);
+  if (typeof proc === 'number') throw new Error(`cannot create a process: ${errnoName(proc)}`);
   for (const c of caps) {
     const d = new Description(c.obj, 0).ref();
     proc.fds.install(d, c.rights.base, c.rights.inheriting);

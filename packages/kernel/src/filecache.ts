@@ -7,6 +7,7 @@
 // Mappings made through an fd without FD_WRITE map a mirror of the buffer instead (vm.ts): it is refreshed
 // whenever the buffer is reloaded (load) and at every mem_sync of the range by any mapper (publish).
 import type { Kernel } from './kernel.js';
+import type { MemAccount } from './memacct.js';
 import { PseudoObject, type ReverseObject } from './pseudo.js';
 import { Mirrors, newBacking, type Backing, type SharedObject } from './vm.js';
 
@@ -15,7 +16,8 @@ export class FileCache implements SharedObject {
   readonly mirrors = new Mirrors(() => this.backing.sab);
   private refs = 0;
 
-  constructor(private readonly caches: Map<string, FileCache>, private readonly key: string, readonly file: PseudoObject, bytes: Uint8Array) {
+  /** `account` has been charged bytes.length for the buffer; it is released with the cache. */
+  constructor(private readonly caches: Map<string, FileCache>, private readonly key: string, readonly file: PseudoObject, bytes: Uint8Array, private readonly account: MemAccount) {
     const sab = new SharedArrayBuffer(bytes.length);
     new Uint8Array(sab).set(bytes);
     this.backing = newBacking(sab);
@@ -40,6 +42,7 @@ export class FileCache implements SharedObject {
   unref(): void {
     if (--this.refs > 0) return;
     this.caches.delete(this.key);
+    this.account.uncharge(this.size);
     this.file.unref();
   }
 }
@@ -60,8 +63,10 @@ export class FileCaches {
 
   get(key: string): FileCache | undefined { return this.byKey.get(key); }
 
-  create(key: string, file: PseudoObject, bytes: Uint8Array): FileCache {
-    const c = new FileCache(this.byKey, key, file, bytes);
+  /** The cache for `file` (holding `bytes`), charged to `account`; undefined when the machine lacks the memory. */
+  create(key: string, file: PseudoObject, bytes: Uint8Array, account: MemAccount): FileCache | undefined {
+    if (!account.charge(bytes.length)) return undefined;
+    const c = new FileCache(this.byKey, key, file, bytes, account);
     this.byKey.set(key, c);
     return c;
   }

@@ -9,6 +9,7 @@ export { ConsoleDevice } from './chardev.js';
 export { NicDevice, RawFramesObject, RAWFRAMES_INFO_BYTES, type NicInfo, type NicDeviceStats, type NicDeviceOptions } from './nicdev.js';
 export { procfsRoot, kernelStats } from './procfs.js';
 export { TreeDir } from './vfs.js';
+export { Description } from './object.js';
 export type { Process, ExitStatus, Image } from './proc.js';
 export * as params from './params.js';
 export { PseudoFactory, ReverseObject, PseudoObject } from './pseudo.js';

@@ -20,6 +20,8 @@ import { BLOCKED, NO_REPLY, Thread } from './thread.js';
 import { Scheduler } from './wait.js';
 import { FileCaches } from './filecache.js';
 import { BufferPool } from './bufpool.js';
+import { MachineMemory, MemAccount } from './memacct.js';
+import { OomKiller } from './oom.js';
 import type { ThreadTask, TaskResult } from './runtime/task.js';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker } from 'node:worker_threads';
@@ -38,11 +40,24 @@ export interface KernelOptions {
   runtime?: URL;
   /** How long a daemon may take to answer a pseudo-fd request before it is cut off (PSEUDO_TIMEOUT_MS). */
   pseudoTimeoutMs?: number;
+  /** Processes at once, zombies included (MAX_PROCS): proc_fork and spawning fail with EAGAIN beyond. */
+  maxProcesses?: number;
+  /** Threads at once (MAX_THREADS; at most the pool's workers): thread_create, proc_fork, spawning fail with EAGAIN beyond. */
+  maxThreads?: number;
+  /** The machine's memory size in bytes (MEMORY_BYTES): allocations the kernel makes past it fail with ENOMEM. */
+  memoryBytes?: number;
+  /** Host RSS past which the OOM killer kills the process with the largest footprint (OOM_RSS_BYTES). */
+  oomRssBytes?: number;
+  /** How often the OOM killer looks at host RSS (OOM_CHECK_MS). */
+  oomCheckMs?: number;
+  /** Each pool worker's V8 old-generation heap limit in MiB (WORKER_HEAP_MB). */
+  workerHeapMb?: number;
 }
 
 export interface KernelStats {
   processes: number; threads: number; objects: number; workersBusy: number; syscalls: number;
   spawned: number; threadsStarted: number; workersTerminated: number;
+  procsRefused: number; threadsRefused: number; oomKills: number;
 }
 
 export class Kernel {
@@ -54,7 +69,7 @@ export class Kernel {
   readonly serial: SerialPort | undefined;
   readonly stats: KernelStats = {
     processes: 0, threads: 0, objects: 0, workersBusy: 0, syscalls: 0, spawned: 0, threadsStarted: 0,
-    workersTerminated: 0,
+    workersTerminated: 0, procsRefused: 0, threadsRefused: 0, oomKills: 0,
   };
   readonly procs = new Set<Process>();
   readonly fileCaches = new FileCaches(this);
@@ -68,10 +83,15 @@ export class Kernel {
   private spinning = false;
   private spinUs: number = P.KSPIN_MAX_US;
   private drainQueued = false;
-  private closed = false;
+  closed = false;                // shut down: serves nothing more
   private readonly sweeper: NodeJS.Timeout;
   readonly ncpus = availableParallelism();
   readonly pseudoTimeoutMs: number;
+  readonly maxProcesses: number;
+  readonly maxThreads: number;
+  /** The machine's memory and who holds it (memacct.ts). */
+  readonly memory: MachineMemory;
+  readonly oom: OomKiller;
   private nextDev = 1n; // 0 is KERNEL_DEV
 
   /** A device id no other filesystem of this kernel has (each daemon's reverse end gets one). */
@@ -93,7 +113,17 @@ export class Kernel {
       maxThreads: opts.maxWorkers ?? P.POOL_MAX_WORKERS,
       idleTimeout: P.POOL_IDLE_MS,
       concurrentTasksPerWorker: 1,
+      // Bounds a program's own JS objects: a worker past it dies, and its process with it (onTaskEnd).
+      // ArrayBuffer backing stores are outside this heap: the OOM killer catches those.
+      resourceLimits: { maxOldGenerationSizeMb: opts.workerHeapMb ?? P.WORKER_HEAP_MB },
     });
+    // A worker that fails with no task (none should) must not take the kernel down as an unhandled 'error'.
+    this.pool.on('error', (err: unknown) => this.log.warn({ err: String(err) }, 'pool worker failed'));
+    this.maxProcesses = opts.maxProcesses ?? P.MAX_PROCS;
+    // Every thread runs on a pool worker of its own: a thread the pool has no worker for would never start.
+    this.maxThreads = Math.min(opts.maxThreads ?? P.MAX_THREADS, this.pool.options.maxThreads);
+    this.memory = new MachineMemory(opts.memoryBytes ?? P.MEMORY_BYTES);
+    this.oom = new OomKiller(this, opts.oomRssBytes ?? P.OOM_RSS_BYTES, opts.oomCheckMs ?? P.OOM_CHECK_MS);
   }
 
   monotonic(): bigint { return monotonicNs(); }
@@ -101,10 +131,12 @@ export class Kernel {
 
   // ---- processes -------------------------------------------------------------------------------------
 
-  /** Creates an empty process (no threads yet). */
+  /** Creates an empty process (no threads yet): EAGAIN past the process limit, ENOMEM without room for its core. */
   newProcess(name: string, coreBytes = P.CORE_BYTES): Process | number {
-    if (this.procs.size >= P.MAX_PROCS) return E.AGAIN;
-    const p = new Process(this, this.nextPid++, name, coreBytes);
+    if (this.procs.size >= this.maxProcesses) { this.stats.procsRefused++; return E.AGAIN; }
+    const mem = new MemAccount(this.memory);
+    if (!mem.charge(coreBytes)) return E.NOMEM;
+    const p = new Process(this, this.nextPid++, name, coreBytes, mem);
     this.procs.add(p);
     return p;
   }
@@ -112,7 +144,8 @@ export class Kernel {
   /** Starts `image` as the program of `proc` (its memory and threads must be fresh). */
   startProgram(proc: Process, image: Image, argdata: Uint8Array): number {
     proc.image = image;
-    if (image.wasm) proc.resetMemory(image.wasm.minPages * P.WASM_PAGE, image.wasm.maxPages * P.WASM_PAGE);
+    const e = image.wasm ? proc.resetMemory(image.wasm.minPages * P.WASM_PAGE, image.wasm.maxPages * P.WASM_PAGE) : 0;
+    if (e) return e;
     if (proc.setupArgs(argdata, this.ncpus) < 0) return E.NOMEM;
     const t = this.newThread(proc, true);
     if (typeof t === 'number') return t;
@@ -123,6 +156,7 @@ export class Kernel {
 
   newThread(proc: Process, isMain: boolean, cbAt?: number): Thread | number {
     if (proc.threads.size >= P.MAX_THREADS_PER_PROC) return E.AGAIN;
+    if (this.stats.threads >= this.maxThreads) { this.stats.threadsRefused++; return E.AGAIN; }
     const cb = cbAt ?? proc.allocCb();
     if (cb < 0) return E.NOMEM;
     const tid = this.nextTid;
@@ -151,7 +185,7 @@ export class Kernel {
     this.stats.workersBusy++;
     const run = this.pool.run(task, { signal: t.abort.signal, transferList: [port2] as never }).then(
       (r: TaskResult) => this.onTaskEnd(t, r),
-      (err: unknown) => this.onTaskEnd(t, { reason: 'aborted', message: String(err) }),
+      (err: unknown) => this.onTaskEnd(t, { reason: 'aborted', message: String(err) }, (err as { code?: string })?.code === 'ERR_WORKER_OUT_OF_MEMORY'),
     );
     t.task = run;
     this.tasks.add(run);
@@ -159,7 +193,8 @@ export class Kernel {
     this.arm(t);
   }
 
-  private onTaskEnd(t: Thread, r: TaskResult): void {
+  /** The pool is done with `t`'s task; `outOfHeap` when its worker died at its V8 heap limit. */
+  private onTaskEnd(t: Thread, r: TaskResult, outOfHeap = false): void {
     this.stats.workersBusy--;
     // The worker is done with the thread's control block: a later thread of the process may have it (not
     // after an exec, which gave the process a new address space: the block belonged to the old one).
@@ -169,7 +204,15 @@ export class Kernel {
     t.port = undefined;
     t.killTimer = undefined;
     if (r.reason === 'aborted') this.stats.workersTerminated++;
+    this.oom.taskEnded(t, r.reason === 'aborted' || outOfHeap);
     if (t.dead) return;
+    if (outOfHeap) {
+      // The thread's worker ran out of V8 heap (workerHeapMb) and is gone: the process goes with it.
+      this.stats.oomKills++;
+      this.log.error({ pid: t.proc.pid, tid: t.tid, name: t.proc.name, heapMb: this.pool.options.resourceLimits?.maxOldGenerationSizeMb }, `out of memory: killed pid ${t.proc.pid} (${t.proc.name}): JavaScript heap limit`);
+      this.terminate(t.proc, { code: 0, signal: SIG.KILL });
+      return;
+    }
     // The thread ended without the kernel ending it: the image escaped libc's exit path or the runtime failed.
     this.log.warn({ pid: t.proc.pid, tid: t.tid, reason: r.reason, message: r.message, state: Atomics.load(t.i32, t.base), sysno: t.sysno, main: t.isMain, inSyscall: t.inSyscall, name: t.proc.name }, 'thread ended unexpectedly');
     this.terminate(t.proc, { code: 0, signal: SIG.ABRT });
@@ -234,7 +277,7 @@ export class Kernel {
     proc.status = status;
     for (const t of [...proc.threads.values()]) t.kill();
     proc.fds.closeAll();
-    proc.vm.destroy();
+    proc.releaseMemory();
     proc.terminated.wakeAll();
     this.log.debug({ pid: proc.pid, name: proc.name, ...status }, 'process terminated');
     if (!proc.hasHandle) this.reap(proc);
@@ -374,6 +417,7 @@ export class Kernel {
     for (const n of this.nics) n.close();
     this.closed = true;
     clearInterval(this.sweeper);
+    this.oom.stop();
     await Promise.allSettled([...this.tasks]);
     this.timers.close();
     await this.pool.destroy();

@@ -1,11 +1,13 @@
 // Every limit of the kernel, one line each (xv6's param.h).
+import { totalmem } from 'node:os';
+
 export const PAGE_SIZE = 4096;               // bytes per page: the unit of mem_map, mem_protect, CB pages
 export const WASM_PAGE = 65536;              // bytes per WebAssembly page: the unit a core memory is sized in
 export const CORE_BYTES = 16 << 20;          // default address-space core of a JS process (grows no further)
 export const MAX_CORE_BYTES = 1 << 30;       // largest core an exec may ask for
 export const SEGMENT_BASE = 0x40000000;      // first address of shared segments (shared mappings)
 export const SEGMENT_LIMIT = 0xf0000000;     // end of the segment area
-export const MAX_PROCS = 4096;               // live processes (incl. zombies not yet reaped)
+export const MAX_PROCS = 1024;               // processes at once, zombies not yet reaped included (kernel option maxProcesses; EAGAIN beyond)
 export const MAX_THREADS_PER_PROC = 256;     // threads in one process
 export const MAX_TID = 0x3ffffffe;          // thread ids wrap here (the lock word keeps 30 bits of owner; 0x3fffffff is "nobody")
 export const MAX_FDS = 1024;                 // descriptors per process (EMFILE beyond)
@@ -25,7 +27,8 @@ export const MAX_SHM_BYTES = 256 << 20;      // size of one shared-memory object
 export const MAX_RANDOM_GET = 1 << 20;       // bytes filled by one random_get (EINVAL beyond)
 export const KILL_GRACE_MS = 100;            // a killed thread running user code gets this long before its worker is terminated
 export const POOL_MIN_WORKERS = 4;           // workers kept warm in the pool
-export const POOL_MAX_WORKERS = 4096;        // workers alive at once (one per running thread)
+export const POOL_MAX_WORKERS = 256;         // workers alive at once (kernel option maxWorkers): one per running thread
+export const MAX_THREADS = POOL_MAX_WORKERS; // threads at once in the machine (kernel option maxThreads, at most the pool's workers; EAGAIN beyond)
 export const POOL_IDLE_MS = 30_000;          // an idle worker above the minimum is retired after this long
 export const KSPIN_MIN_US = 2;               // the kernel's spin window on a hot thread, lower bound
 export const KSPIN_MAX_US = 100;             // ... and upper bound (adapted between the two)
@@ -34,4 +37,8 @@ export const KERNEL_SLICE_MS = 4;            // the kernel services syscalls thi
 export const PSEUDO_TIMEOUT_MS = 10_000;     // a daemon that has not answered a request by then fails it with EIO
 export const MAX_EXEC_BYTES = 64 << 20;       // largest program image proc_exec loads from a daemon's file
 export const MAX_SHARED_FILE_BYTES = 256 << 20; // largest daemon file a shared mapping loads into memory (ENOMEM beyond)
+export const MEMORY_BYTES = 2 ** 30;         // the machine's memory: bytes the kernel may allocate for processes at once (kernel option memoryBytes; ENOMEM beyond)
+export const OOM_RSS_BYTES = Math.min(4 * 2 ** 30, Math.floor(totalmem() * 0.75)); // host RSS past which the OOM killer kills the largest process (kernel option oomRssBytes)
+export const OOM_CHECK_MS = 250;             // the OOM killer compares host RSS with that ceiling this often (kernel option oomCheckMs)
+export const WORKER_HEAP_MB = 256;           // V8 old-generation heap of each pool worker: a program's own JS objects (kernel option workerHeapMb)
 export const SWEEP_MS = 20;                  // the kernel looks for requests whose doorbell was lost this often

@@ -1,18 +1,22 @@
 // Pipes: a bounded byte ring shared by a read end and a write end (fd_create2(FIFO): fd1 reads, fd2 writes).
 // A read blocks until a byte is there or every writer is gone (EOF); a write blocks until all of it fits, and
 // writes of at most PIPE_ATOMIC bytes are never split. Writing with no reader left fails with EPIPE.
+// The buffer grows as data comes, charged to the process that made the pipe; a write it has no memory to
+// grow into fails with ENOMEM (as Linux's pipe_write does), and the buffer is freed once no reader is left.
 import { E, FILETYPE } from './abi/index.js';
 import type { Kernel } from './kernel.js';
+import type { MemAccount } from './memacct.js';
 import { Description, KObject, type Readiness } from './object.js';
 import { PIPE_ATOMIC, PIPE_BUF_SIZE } from './params.js';
 import { ByteRing } from './ring.js';
 
 export class Pipe {
-  readonly ring = new ByteRing(PIPE_BUF_SIZE);
+  readonly ring: ByteRing;
   readers = 0;
   writers = 0;
   readEnd: PipeEnd | undefined;
   writeEnd: PipeEnd | undefined;
+  constructor(account: MemAccount) { this.ring = new ByteRing(PIPE_BUF_SIZE, account); }
 }
 
 export class PipeEnd extends KObject {
@@ -51,6 +55,7 @@ export class PipeEnd extends KObject {
     const free = ring.capacity - ring.length;
     if (data.length <= PIPE_ATOMIC && free < data.length) return -E.AGAIN;
     if (free === 0 && data.length > 0) return -E.AGAIN;
+    if (!ring.reserve(data.length) && ring.room < (data.length <= PIPE_ATOMIC ? data.length : 1)) return -E.NOMEM;
     const n = ring.put(data);
     if (n > 0) this.other?.readQueue.wakeAll();
     return n;
@@ -69,13 +74,15 @@ export class PipeEnd extends KObject {
 
   protected override destroy(): void {
     if (this.writing) { this.pipe.writers--; this.pipe.writeEnd = undefined; } else { this.pipe.readers--; this.pipe.readEnd = undefined; }
+    if (this.pipe.readers === 0) this.pipe.ring.release(); // nobody can read what is left
     const o = this.other;
     o?.readQueue.wakeAll();
     o?.writeQueue.wakeAll();
   }
 }
 
-export function createPipe(kernel: Kernel): [PipeEnd, PipeEnd] {
-  const p = new Pipe();
+/** A pipe whose buffer `account` pays for (the kernel's own by default). */
+export function createPipe(kernel: Kernel, account: MemAccount = kernel.memory.kernel): [PipeEnd, PipeEnd] {
+  const p = new Pipe(account);
   return [new PipeEnd(kernel, p, false), new PipeEnd(kernel, p, true)];
 }

@@ -1,8 +1,9 @@
 // A process: an address space, a descriptor table and threads. Processes have no global names; a parent
 // reaches a child only through a process fd (ProcessObject). Called only on the kernel thread.
-import { AT, CB_SIZE, FILETYPE, MPROT, SIG } from './abi/index.js';
+import { AT, CB_SIZE, E, FILETYPE, MPROT, SIG } from './abi/index.js';
 import { FdTable } from './fdtable.js';
 import type { Kernel } from './kernel.js';
+import type { MemAccount } from './memacct.js';
 import { Description, KObject, type Readiness } from './object.js';
 import { PAGE_SIZE } from './params.js';
 import { Thread } from './thread.js';
@@ -30,9 +31,12 @@ export class Process {
   exitedCpuNs = 0n;              // CPU time of threads that have ended
   execs = 0;
   hasHandle = false;             // some process fd refers to it: keep its status until that goes
+  private coreCharged: number;   // bytes of the core charged to `mem`
 
-  constructor(readonly kernel: Kernel, readonly pid: number, public name: string, coreBytes: number) {
+  /** `mem` has been charged `coreBytes` for the core already (Kernel.newProcess). */
+  constructor(readonly kernel: Kernel, readonly pid: number, public name: string, coreBytes: number, readonly mem: MemAccount) {
     this.vm = new AddressSpace(coreBytes);
+    this.coreCharged = coreBytes;
     kernel.stats.processes++;
   }
 
@@ -55,20 +59,51 @@ export class Process {
    */
   kernelPages(len: number): number {
     const at = this.vm.findFreeSegmentRange(len);
-    if (at < 0) return -1;
+    const hold = at < 0 ? undefined : this.mem.hold(len);
+    if (!hold) return -1;
     const sab = new SharedArrayBuffer(len);
-    this.vm.addSegment({ start: at, len, backing: newBacking(sab), offset: 0, prot: new Uint8Array(len / PAGE_SIZE).fill(MAPPED | MPROT.READ | MPROT.WRITE | RESERVED) });
+    this.vm.addSegment({ start: at, len, backing: newBacking(sab), offset: 0, prot: new Uint8Array(len / PAGE_SIZE).fill(MAPPED | MPROT.READ | MPROT.WRITE | RESERVED), object: hold });
     return at;
   }
 
   freeCb(addr: number): void { this.cbFree.push(addr); }
 
-  /** Gives the process a fresh, empty address space (exec). */
-  resetMemory(coreBytes: number, maxBytes?: number): void {
-    this.vm.destroy();
-    this.vm = new AddressSpace(coreBytes, maxBytes);
+  /**
+   * Gives the process a fresh, empty address space (exec). ENOMEM when the machine lacks the new core: the
+   * process is then left with an empty one, and the caller ends it.
+   */
+  resetMemory(coreBytes: number, maxBytes?: number): number {
+    this.releaseMemory();
     this.cbFree = [];
+    if (!this.mem.charge(coreBytes)) return E.NOMEM;
+    this.vm = new AddressSpace(coreBytes, maxBytes);
+    this.coreCharged = coreBytes;
+    return 0;
   }
+
+  /**
+   * Frees the address space (exit, exec): its segments are released and its core uncharged, and the process
+   * keeps an empty one, so a zombie holds no memory. Threads still unwinding keep the old one (Thread.vm).
+   */
+  releaseMemory(): void {
+    this.vm.destroy();
+    this.mem.uncharge(this.coreCharged);
+    this.coreCharged = 0;
+    this.vm = new AddressSpace(0);
+  }
+
+  /**
+   * Charges what a WebAssembly program grew its memory by since last time (memory.grow happens in its
+   * worker, so the kernel can only see it after the fact: the charge is forced, and later ones may fail).
+   */
+  chargeGrowth(): void {
+    if (!this.vm.growable || !this.alive) return;
+    const now = this.vm.memory.buffer.byteLength;
+    if (now > this.coreCharged) { this.mem.force(now - this.coreCharged); this.coreCharged = now; }
+  }
+
+  /** The bytes of the machine's memory charged to this process (the OOM killer's measure, with its workers'). */
+  get footprint(): number { return this.mem.bytes; }
 
   /**
    * Makes this (new) process's memory a copy of `parent`'s: core bytes and protections are copied, shared

@@ -26,6 +26,7 @@ export function kernelStats(k: Kernel) {
   return {
     ...k.stats, waiters: k.sched.waiters, timers: k.sched.timers, liveProcesses: k.procs.size,
     poolThreads: k.pool.threads.length, poolQueue: k.pool.queueSize,
+    memorySize: k.memory.size, memoryUsed: k.memory.used, memoryPeak: k.memory.peak, memoryRefused: k.memory.refused,
   };
 }
 
@@ -34,6 +35,6 @@ function processInfo(p: import('./proc.js').Process) {
     pid: p.pid, name: p.name, alive: p.alive, status: p.status ?? null,
     threads: [...p.threads.values()].map((t) => ({ tid: t.tid, syscalls: t.syscalls, blocked: t.waiter !== undefined })),
     fds: [...p.fds.entries()].map(([n, f]) => ({ fd: n, type: f.desc.obj.type, rights: describeRights(f.base) })),
-    memory: { core: p.vm.coreBytes, mapped: p.vm.mappedBytes, segments: p.vm.segments.length, futexWaiters: futexWaiters(p.vm.core) },
+    memory: { core: p.vm.coreBytes, mapped: p.vm.mappedBytes, segments: p.vm.segments.length, futexWaiters: futexWaiters(p.vm.core), charged: p.mem.bytes },
   };
 }

@@ -6,7 +6,7 @@
 // and later call on its pseudo fds fails with EIO, its pseudo fds report hangup, and its own reads of the
 // reverse end see end-of-file. Called only on the kernel thread.
 import {
-  E, EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, FILETYPE, OP, PSEUDO_MAX_DATA, decodeResponses, encodeRequestHeader,
+  E, EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, FILETYPE, OP, PSEUDO_MAX_DATA, REQ_HEADER, decodeResponses, encodeRequestHeader,
   type PseudoRequest, type PseudoResponse,
 } from './abi/index.js';
 import type { TimerHandle } from '@cosix/hw';
@@ -269,7 +269,8 @@ export interface Call {
  * Sends `call` about `obj` and blocks `t` until the answer; `onAnswer` turns a successful answer into the
  * result, `onError` (if given) a daemon's errno (pseudo sockets use it to wait for an EVENT after EAGAIN),
  * `onLost` (if given) the errno of a request the daemon never answered. A call whose data exceeds
- * PSEUDO_MAX_DATA is EMSGSIZE and never reaches the daemon.
+ * PSEUDO_MAX_DATA is EMSGSIZE and never reaches the daemon; one the machine has no memory to queue is ENOMEM.
+ * A queued request is charged to the caller's process until the daemon reads it (memacct.ts).
  * They run as the answer arrives, while the daemon's write is being served: the answer's data is a view of
  * the daemon's memory, valid only until they return, so they copy what they keep.
  */
@@ -294,6 +295,12 @@ export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: Pseu
     call.release?.();
     return E.MSGSIZE;
   }
+  const account = t.proc.mem, queued = REQ_HEADER + (call.data1?.length ?? 0) + (call.data2?.length ?? 0);
+  if (!account.charge(queued)) {
+    dropFds(call.fds ?? []);
+    call.release?.();
+    return E.NOMEM;
+  }
   let early: [PseudoResponse | number, FdCarry[]] | undefined;
   let parked = false;
   obj.reverse.request({
@@ -302,7 +309,7 @@ export function rpc(t: Thread, obj: PseudoObject, call: Call, onAnswer: (r: Pseu
   }, (r, fds) => {
     if (!parked) early = [r, fds]; // answered at once (a dead daemon)
     else t.resume(() => settle(r, fds), () => { dropFds(fds); closeOrphan(obj.reverse, call.op, r); });
-  }, call.fds, call.release);
+  }, call.fds, () => { account.uncharge(queued); call.release?.(); });
   if (early) return settle(...early);
   parked = true;
   return t.park();
@@ -313,6 +320,8 @@ function closeOrphan(rev: ReverseObject, op: number, r: PseudoResponse | number)
   if (typeof r === 'number' || r.errno || (op !== OP.OPEN && op !== OP.SOCK_ACCEPT)) return;
   rev.post({ id: 0, op: OP.CLOSE, flags: 0, handle: r.value1, arg1: 0n, arg2: 0n, data1: new Uint8Array(0), data2: new Uint8Array(0) });
 }
+
+const ANSWER_MAX = 128; // bytes of the factory's longest answer
 
 const PAIR_TYPES: Record<string, number> = {
   DIRECTORY: FILETYPE.DIRECTORY, REGULAR_FILE: FILETYPE.REGULAR_FILE,
@@ -338,19 +347,21 @@ export class PseudoFactory extends UnixSocket {
 
   protected override peerClosed(): void { this.unref(); }
 
-  protected override accept(data: Uint8Array, fds: FdCarry[]): void {
+  protected override accept(data: Uint8Array, fds: FdCarry[]): boolean {
+    // The answer is queued at the client's end: with no memory for it, refuse the request (nothing taken).
+    if (!this.kernel.memory.fits(ANSWER_MAX)) return false;
     for (const f of fds) f.desc.unref();
     const [cmd, arg = 'DIRECTORY', extra] = (utf8Decode(data) ?? '').trim().split(/\s+/);
     const type = PAIR_TYPES[arg];
     if (cmd !== 'PSEUDOPAIR' || type === undefined || extra !== undefined) {
       this.send(utf8Encode(`ERROR expected PSEUDOPAIR [${Object.keys(PAIR_TYPES).join('|')}]`), []);
-      return;
+      return true;
     }
     const rev = new ReverseObject(this.kernel);
     const pseudo = new PseudoObject(this.kernel, type, rev, 0n);
     const carry = (o: KObject, base: bigint, inheriting: bigint): FdCarry => ({ desc: new Description(o, 0).ref(), base, inheriting });
-    this.send(utf8Encode('OK'), [
-      carry(rev, RIGHTSETS.reverse.base, RIGHTSETS.reverse.inheriting), carry(pseudo, RIGHTSETS.all.base, RIGHTSETS.all.inheriting),
-    ]);
+    const pair = [carry(rev, RIGHTSETS.reverse.base, RIGHTSETS.reverse.inheriting), carry(pseudo, RIGHTSETS.all.base, RIGHTSETS.all.inheriting)];
+    if (this.send(utf8Encode('OK'), pair) < 0) dropFds(pair); // the client's end is full or gone
+    return true;
   }
 }

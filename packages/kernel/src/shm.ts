@@ -5,6 +5,7 @@
 // sees the kernel's writes here at once and other mappers' stores when they call mem_sync.
 import { E, FILETYPE } from './abi/index.js';
 import type { Kernel } from './kernel.js';
+import type { MemAccount } from './memacct.js';
 import { Description, KObject } from './object.js';
 import { MAX_SHM_BYTES, PAGE_SIZE } from './params.js';
 import { Mirrors, newBacking, type Backing, type SharedObject } from './vm.js';
@@ -16,7 +17,8 @@ export class ShmObject extends KObject implements SharedObject {
   private len = 0;
   readonly mirrors = new Mirrors(() => this.sab);
 
-  constructor(kernel: Kernel) {
+  /** `account` pays for the object's memory as it grows (memacct.ts). */
+  constructor(kernel: Kernel, private readonly account: MemAccount) {
     super(kernel);
     this.sab = new SharedArrayBuffer(0, { maxByteLength: MAX_SHM_BYTES });
     this.backing = newBacking(this.sab);
@@ -25,11 +27,15 @@ export class ShmObject extends KObject implements SharedObject {
   override size(): bigint { return BigInt(this.len); }
   override seekable(): boolean { return true; }
 
-  /** Sets the size (ftruncate): EFBIG beyond MAX_SHM_BYTES. Shrinking zeroes the cut-off bytes. */
+  /**
+   * Sets the size (ftruncate): EFBIG beyond MAX_SHM_BYTES, ENOMEM when the machine lacks the memory. Shrinking
+   * zeroes the cut-off bytes (the buffer itself never shrinks: it stays charged until the object goes).
+   */
   resize(n: bigint): number {
     if (n > BigInt(MAX_SHM_BYTES)) return E.FBIG;
     const len = Number(n);
     const cap = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
+    if (cap > this.sab.byteLength && !this.account.charge(cap - this.sab.byteLength)) return E.NOMEM;
     if (cap > this.sab.byteLength) this.sab.grow(cap);
     if (len < this.len) { new Uint8Array(this.sab).fill(0, len, this.len); this.mirrors.update(len, this.len - len); }
     this.len = len;
@@ -61,6 +67,8 @@ export class ShmObject extends KObject implements SharedObject {
     if (typeof r !== 'number') d.offset += BigInt(r.length);
     return r;
   }
+
+  protected override destroy(): void { this.account.uncharge(this.sab.byteLength); }
 
   override write(d: Description, data: Uint8Array): number {
     const off = d.append ? BigInt(this.len) : d.offset;

@@ -5,8 +5,12 @@
 // Passed fds keep the rights the sender held. Unlike Zircon channels, the sender keeps its own fds (CloudABI
 // and POSIX SCM_RIGHTS semantics, which programs built for CloudABI depend on); the message holds its own
 // references until it is received or dropped.
+//
+// Bytes queued at a socket are charged to its account (the process that made it) while they wait: a send
+// that the machine has no memory for fails with ENOMEM (memacct.ts).
 import { E, FILETYPE, RIFLAGS, ROFLAGS, SDFLAGS } from './abi/index.js';
 import type { Kernel } from './kernel.js';
+import type { MemAccount } from './memacct.js';
 import { Description, KObject, type Readiness } from './object.js';
 import { SOCK_BUF_SIZE, SOCK_MAX_DGRAM } from './params.js';
 
@@ -20,13 +24,13 @@ export interface RecvResult { data: Uint8Array; fds: FdCarry[]; flags: number }
 export class UnixSocket extends KObject {
   peer: UnixSocket | undefined;
   private queue: Chunk[] = [];
-  private queued = 0;           // bytes in `queue`
+  private queued = 0;           // bytes in `queue`, charged to `account`
   rdShut = false;               // we shut down reading
   wrShut = false;               // we shut down writing (the peer reads EOF)
   connected = false;
   error = 0;                    // pending error for sock_stat_get
 
-  constructor(kernel: Kernel, readonly type: number) { super(kernel); }
+  constructor(kernel: Kernel, readonly type: number, private readonly account: MemAccount = kernel.memory.kernel) { super(kernel); }
 
   get stream(): boolean { return this.type === FILETYPE.SOCKET_STREAM; }
 
@@ -41,15 +45,19 @@ export class UnixSocket extends KObject {
       if (data.length > space) return -E.AGAIN;
     } else if (space <= 0 && (data.length > 0 || fds.length > 0)) return -E.AGAIN;
     const n = this.stream ? Math.min(space, data.length) : data.length;
-    p.accept(data.slice(0, n), fds);
-    return n;
+    return p.accept(data.subarray(0, n), fds) ? n : -E.NOMEM;
   }
 
-  /** Takes a message sent by the peer. Kernel-served sockets override it to answer requests themselves. */
-  protected accept(data: Uint8Array, fds: FdCarry[]): void {
-    this.queue.push({ data, off: 0, fds });
+  /**
+   * Takes a message sent by the peer (copying its bytes); false, with nothing taken, when the machine has no
+   * memory for it. Kernel-served sockets override it to answer requests themselves.
+   */
+  protected accept(data: Uint8Array, fds: FdCarry[]): boolean {
+    if (!this.account.charge(data.length)) return false;
+    this.queue.push({ data: data.slice(), off: 0, fds });
     this.queued += data.length;
     this.readQueue.wakeAll();
+    return true;
   }
 
   /** Takes (or with PEEK copies) up to `max` bytes; E.AGAIN when nothing is there yet. */
@@ -69,7 +77,7 @@ export class UnixSocket extends KObject {
   private takeDgram(max: number, peek: boolean): RecvResult {
     const c = this.queue[0];
     const flags = c.data.length > max ? ROFLAGS.DATA_TRUNCATED : 0;
-    if (!peek) { this.queue.shift(); this.queued -= c.data.length; }
+    if (!peek) { this.queue.shift(); this.queued -= c.data.length; this.account.uncharge(c.data.length); }
     return { data: c.data.slice(0, max), fds: peek ? [] : c.fds, flags };
   }
 
@@ -94,6 +102,7 @@ export class UnixSocket extends KObject {
 
   private consume(n: number): void {
     this.queued -= n;
+    this.account.uncharge(n);
     while (n > 0) {
       const c = this.queue[0];
       const k = Math.min(n, c.data.length - c.off);
@@ -139,6 +148,7 @@ export class UnixSocket extends KObject {
   private dropQueue(): void {
     for (const c of this.queue) dropFds(c.fds);
     this.queue = [];
+    this.account.uncharge(this.queued);
     this.queued = 0;
   }
 
@@ -162,12 +172,13 @@ export function dropFds(fds: FdCarry[]): void {
   for (const f of fds) f.desc.unref();
 }
 
-export function createSocket(kernel: Kernel, type: number): UnixSocket {
-  return new UnixSocket(kernel, type);
+/** A socket of `type` whose queued bytes `account` pays for. */
+export function createSocket(kernel: Kernel, type: number, account?: MemAccount): UnixSocket {
+  return new UnixSocket(kernel, type, account);
 }
 
-export function createSocketPair(kernel: Kernel, type: number): [UnixSocket, UnixSocket] {
-  const a = new UnixSocket(kernel, type), b = new UnixSocket(kernel, type);
+export function createSocketPair(kernel: Kernel, type: number, account?: MemAccount): [UnixSocket, UnixSocket] {
+  const a = new UnixSocket(kernel, type, account), b = new UnixSocket(kernel, type, account);
   a.peer = b; b.peer = a;
   a.connected = b.connected = true;
   return [a, b];

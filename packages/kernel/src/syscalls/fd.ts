@@ -30,8 +30,8 @@ export function fd_create1(t: Thread): Ret {
   const type = t.u32(0);
   let obj: KObject, rights: RightSet;
   switch (type) {
-    case FILETYPE.SHARED_MEMORY: obj = new ShmObject(t.kernel); rights = RIGHTSETS.shm; break;
-    case FILETYPE.SOCKET_DGRAM: case FILETYPE.SOCKET_STREAM: obj = createSocket(t.kernel, type); rights = RIGHTSETS.socket; break;
+    case FILETYPE.SHARED_MEMORY: obj = new ShmObject(t.kernel, t.proc.mem); rights = RIGHTSETS.shm; break;
+    case FILETYPE.SOCKET_DGRAM: case FILETYPE.SOCKET_STREAM: obj = createSocket(t.kernel, type, t.proc.mem); rights = RIGHTSETS.socket; break;
     case FILETYPE.POLL: obj = new PollObject(t.kernel); rights = RIGHTSETS.poll; break;
     default: return E.INVAL;
   }
@@ -44,9 +44,9 @@ export function fd_create1(t: Thread): Ret {
 export function fd_create2(t: Thread): Ret {
   const type = t.u32(0);
   let a: KObject, b: KObject, ra: RightSet, rb: RightSet;
-  if (type === FILETYPE.FIFO) { [a, b] = createPipe(t.kernel); ra = RIGHTSETS.pipeRead; rb = RIGHTSETS.pipeWrite; }
+  if (type === FILETYPE.FIFO) { [a, b] = createPipe(t.kernel, t.proc.mem); ra = RIGHTSETS.pipeRead; rb = RIGHTSETS.pipeWrite; }
   else if (type === FILETYPE.SOCKET_DGRAM || type === FILETYPE.SOCKET_STREAM) {
-    [a, b] = createSocketPair(t.kernel, type); ra = rb = RIGHTSETS.socket;
+    [a, b] = createSocketPair(t.kernel, type, t.proc.mem); ra = rb = RIGHTSETS.socket;
   } else return E.INVAL;
   const fd1 = installNew(t, a, ra);
   if (fd1 < 0) { new Description(b, 0).ref().unref(); return -fd1; }

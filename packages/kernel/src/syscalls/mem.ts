@@ -47,9 +47,11 @@ export function mem_map(t: Thread): Ret {
     const at = place(vm, addr, len, fixed, !shared && !vm.growable);
     if (at < 0) return at === -1 ? E.NOMEM : -at;
     if (shared || vm.growable) {
+      const hold = t.proc.mem.hold(len); // the machine's memory (memacct.ts), released with the last mapping
+      if (!hold) return E.NOMEM;
       vm.unmap(at, len);
       const sab = new SharedArrayBuffer(len);
-      vm.addSegment({ start: at, len, backing: newBacking(sab), offset: 0, prot: segmentProt(len, prot, PROT_ALL) });
+      vm.addSegment({ start: at, len, backing: newBacking(sab), offset: 0, prot: segmentProt(len, prot, PROT_ALL), object: hold });
       t.kernel.segmentAdded(t.proc);
     } else vm.mapCore(at, len, prot);
     t.setResult(at);
@@ -189,9 +191,11 @@ function mapPseudo(t: Thread, file: PseudoObject, m: MapRequest, shared: boolean
     if (cached) return mapIt(cached);
     return pReadAll(t, file, MAX_SHARED_FILE_BYTES, E.NOMEM, (bytes) => {
       if (typeof bytes === 'number') return bytes;
+      const c = t.kernel.fileCaches.get(key) ?? t.kernel.fileCaches.create(key, file, bytes, t.proc.mem);
+      if (!c) return E.NOMEM;
       // The attempt holds the cache: if the mapping fails (ENXIO, ENOMEM) a cache made for it goes again
       // with this reference, instead of staying behind with none (and a reference on the file).
-      const c = (t.kernel.fileCaches.get(key) ?? t.kernel.fileCaches.create(key, file, bytes)).ref();
+      c.ref();
       const r = mapIt(c);
       c.unref();
       return r;

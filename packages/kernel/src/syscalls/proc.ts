@@ -57,10 +57,10 @@ function commitExec(t: Thread, image: Image, argdata: Uint8Array, keep: Fd[]): R
   for (const th of [...proc.threads.values()]) th.kill();
   proc.fds.closeAll();
   for (const x of keep) { proc.fds.install(x.desc, x.base, x.inheriting); x.desc.unref(); }
-  proc.resetMemory(CORE_BYTES);
   proc.execs++;
   proc.name = image.name;
-  const e = k.startProgram(proc, image, argdata);
+  // Past the point of no return: a program that cannot start (no memory for its core, no thread) ends the process.
+  const e = proc.resetMemory(CORE_BYTES) || k.startProgram(proc, image, argdata);
   if (e) k.terminate(proc, { code: 0, signal: SIG.KILL });
   return NO_REPLY;
 }
