@@ -33,7 +33,13 @@ function machine() {
   const stream = new PassThrough();
   stream.on('data', (b) => { out += b; });
   const serial = new SerialPort(stream);
-  const k = bootKernel({ serial, minWorkers: 4 });
+  // NPROCS sleepers at once (the RSS-per-process figure) need a machine larger than the default one: room
+  // for their threads, processes and cores, and an OOM ceiling that lets the host hold them.
+  const room = NPROCS + 64;
+  const k = bootKernel({
+    serial, minWorkers: 4, maxWorkers: room, maxThreads: room, maxProcesses: room, memoryBytes: room * 16 * 2 ** 20 + 2 ** 30,
+    oomRssBytes: Number.MAX_SAFE_INTEGER,
+  });
   /** Runs bootfs program `name` with fds 0 and 2 the console, 1 bootfs, 3 `fd3` (a pseudo-pair factory by default). */
   const runWith = (name, args, fd3) => {
     const con = new ConsoleDevice(k, serial);
