@@ -19,7 +19,7 @@ describe('boot', function () {
     child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
     const waitFor = async (text: string) => { while (!out.includes(text)) { if (child.exitCode !== null) throw new Error(out); await new Promise((r) => setTimeout(r, 20)); } };
     await waitFor('cosix> ');
-    expect(out).to.match(/cosix init: 10 passed, 0 failed/);
+    expect(out).to.match(/cosix init: 11 passed, 0 failed/);
     child.stdin.write('ps\n');
     await waitFor('init ');
     await waitFor('tmpfs ');

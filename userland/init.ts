@@ -1,16 +1,22 @@
-// init: the first process. It holds the console (fds 0-2), bootfs (3) and procfs (4). It runs the userland
-// self-tests from bootfs and prints a summary, then serves a small command line on the console until the
-// console's input ends (or the machine is stopped with Ctrl-C).
+// init: the first process. It holds the console (fds 0-2), bootfs (3) and procfs (4). With the pseudo-pair
+// factory it starts the daemons, as Cosix's init did: tmpfs (the tmp directory) and netd (sockets on the
+// loopback; every program it runs gets netd's control socket as fd 3, argdata `netd`). It runs the
+// userland self-tests from bootfs and prints a summary, then serves a small command line on the console
+// until the console's input ends (or the machine is stopped with Ctrl-C).
 import { ArgFd, OFLAGS, R, type ArgValue, type Os } from '@cosix/libc';
 
 const SELFTESTS = ['pipe_test', 'concur_test', 'time_test', 'mmap_test', 'unixsock_test', 'poll_test', 'cap_test', 'fork_test', 'signal_test', 'sandbox_test'];
+const NET_SELFTESTS = ['udptest']; // run when netd is up (tcptest's 4 MiB transfers are for `run tcptest` and the tests)
 const EXEC_RIGHTS = R.FD_READ | R.PROC_EXEC;
 
-interface Fds { bootfs: number; procfs: number; tmp?: number }
+interface Fds { bootfs: number; procfs: number; tmp?: number; netd?: number }
 
-function run(os: Os, fds: Fds, name: string, args: ArgValue = { stdout: new ArgFd(0), bootfs: new ArgFd(1) }): { exitcode: number; signal: number } {
+/** Runs bootfs program `name` with {stdout, bootfs} (fds 0 and 1) and, when netd runs, {netd} (fd 3). */
+function run(os: Os, fds: Fds, name: string): { exitcode: number; signal: number } {
   const exe = os.open(fds.bootfs, name, 0, EXEC_RIGHTS);
-  const pfd = os.spawn(exe, args, [1, fds.bootfs, 2]);
+  const net = fds.netd !== undefined;
+  const args: ArgValue = { stdout: new ArgFd(0), bootfs: new ArgFd(1), ...(net && { netd: new ArgFd(3) }) };
+  const pfd = os.spawn(exe, args, net ? [1, fds.bootfs, 2, fds.netd!] : [1, fds.bootfs, 2]);
   os.close(exe);
   const st = os.wait(pfd);
   os.close(pfd);
@@ -30,15 +36,29 @@ function startTmpfs(os: Os, bootfs: number, factory: number): number {
   return root;
 }
 
+/**
+ * Starts netd on a control socket of its own (a pseudo pair: netd serves the reverse end) and returns the
+ * control socket, which programs get as their `netd` capability (docs/network.md).
+ */
+function startNetd(os: Os, bootfs: number, factory: number): number {
+  const [rev, control] = os.pseudoPair(factory, 'SOCKET_DGRAM');
+  const exe = os.open(bootfs, 'netd', 0, EXEC_RIGHTS);
+  os.spawn(exe, { stdout: new ArgFd(0), pseudo: new ArgFd(1), control: new ArgFd(2) }, [1, factory, rev]); // kept open, as tmpfs's
+  os.close(exe);
+  os.close(rev);
+  return control;
+}
+
 function selftests(os: Os, fds: Fds): number {
-  os.writeAll(1, `cosix init: running ${SELFTESTS.length} self-tests\n`);
+  const tests = fds.netd === undefined ? SELFTESTS : [...SELFTESTS, ...NET_SELFTESTS];
+  os.writeAll(1, `cosix init: running ${tests.length} self-tests\n`);
   let failed = 0;
-  for (const t of SELFTESTS) {
+  for (const t of tests) {
     const st = run(os, fds, t);
     const ok = st.signal === 0 && st.exitcode === 0;
     if (!ok) { failed++; os.writeAll(1, `  ${t}: FAILED (exit ${st.exitcode}, signal ${st.signal})\n`); }
   }
-  os.writeAll(1, `cosix init: ${SELFTESTS.length - failed} passed, ${failed} failed\n`);
+  os.writeAll(1, `cosix init: ${tests.length - failed} passed, ${failed} failed\n`);
   return failed;
 }
 
@@ -76,7 +96,10 @@ function command(os: Os, fds: Fds, line: string): boolean {
 export function main(os: Os, args: ArgValue): number {
   const a = args as { bootfs: ArgFd; procfs: ArgFd; pseudo?: ArgFd; interactive?: boolean };
   const fds: Fds = { bootfs: a.bootfs.fd, procfs: a.procfs.fd };
-  if (a.pseudo) fds.tmp = startTmpfs(os, fds.bootfs, a.pseudo.fd);
+  if (a.pseudo) {
+    fds.tmp = startTmpfs(os, fds.bootfs, a.pseudo.fd);
+    fds.netd = startNetd(os, fds.bootfs, a.pseudo.fd);
+  }
   const failed = selftests(os, fds);
   if (a.interactive === false) return failed ? 1 : 0;
   os.writeAll(1, 'type help for commands\n');
