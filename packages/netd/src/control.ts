@@ -14,7 +14,7 @@
 // Replies: {fd: 0, local: "a.b.c.d:port", peer?: "a.b.c.d:port"} with the socket attached (fd 0 names the
 // first attached descriptor, as in argdata), or {error: "ECONNREFUSED", errno: 14, message: "..."}.
 import {
-  ArgFd, E, FILETYPE, OP, RIFLAGS, ROFLAGS, decodeArgdata, encodeArgdata, errnoName, type ArgValue, type PseudoRequest,
+  ArgFd, E, Errno, FILETYPE, OP, RIFLAGS, ROFLAGS, decodeArgdata, encodeArgdata, errnoName, type ArgValue, type PseudoRequest,
 } from '@cosix/kernel/abi';
 import type { Endpoint, TcpSocket } from '@cosix/netstack';
 import { encodeSockstat, formatEndpoint, parseEndpoint } from './addr.js';
@@ -128,9 +128,19 @@ export class ControlSession implements Handle {
     return this.socketReply(h, FILETYPE.SOCKET_DGRAM, h.port?.local ?? null, h.remote);
   }
 
-  /** A reply carrying a new socket: its own pseudo pair, whose pseudo end travels in the reply. */
+  /**
+   * A reply carrying a new socket: its own pseudo pair, whose pseudo end travels in the reply. When no pair
+   * can be made (the daemon's descriptor table is full: EMFILE; the machine's memory: ENOMEM), the socket
+   * is closed again and the request fails with that errno.
+   */
   socketReply(h: Handle, type: number, local: Endpoint | null, peer: Endpoint | null): Reply {
-    const fd = this.stack.serve(type, h);
+    let fd: number;
+    try {
+      fd = this.stack.serve(type, h);
+    } catch (e) {
+      h.close();
+      throw new RequestError(e instanceof Errno ? e.code : E.IO, `no pseudo pair for the socket: ${(e as Error).message}`);
+    }
     const body: Record<string, ArgValue> = { fd: new ArgFd(0) };
     if (local) body.local = formatEndpoint(local);
     if (peer) body.peer = formatEndpoint(peer);
@@ -147,8 +157,13 @@ export class ControlSession implements Handle {
       return;
     }
     const h = new TcpHandle(this.stack, s), { local, peer } = h.names();
-    const r = this.socketReply(h, FILETYPE.SOCKET_STREAM, local, peer);
-    Object.assign(p.reply, r);
+    try {
+      Object.assign(p.reply, this.socketReply(h, FILETYPE.SOCKET_STREAM, local, peer));
+    } catch (e) {
+      if (!(e instanceof RequestError)) throw e;
+      s.abort();
+      Object.assign(p.reply, { ready: true, bytes: errorReply(e.errno, e.message) });
+    }
   }
 }
 

@@ -1,12 +1,12 @@
 // The socket handles without a kernel: a netstack loopback and a stand-in for the daemon (the requests are
 // what the kernel would send; the answers and readiness are what it would get).
 import { expect } from 'chai';
-import { E, OP, RIFLAGS, SDFLAGS, type PseudoRequest } from '@cosix/kernel/abi';
+import { E, Errno, OP, RIFLAGS, SDFLAGS, decodeArgdata, encodeArgdata, type PseudoRequest } from '@cosix/kernel/abi';
 import type { Os } from '@cosix/libc';
 import { SocketSet, loopbackInterface, type Interface, type TcpSocketOptions } from '@cosix/netstack';
 import type { Answer, Channel, Handle } from './channel.js';
 import { EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE } from './channel.js';
-import type { PendingConnect } from './control.js';
+import { ControlSession, type PendingConnect } from './control.js';
 import type { Stack } from './stack.js';
 import { TcpHandle } from './tcp.js';
 import { UdpHandle, UdpPorts } from './udp.js';
@@ -28,7 +28,10 @@ class FakeStack implements Stack {
   t = 0;
   now(): number { return this.t; }
   sourceAddressFor(dst: number): number | null { return this.iface.sourceAddressFor(dst); }
-  serve(): number { throw new Error('not in these tests'); }
+  /** What serve() does: hand out fd numbers, or fail as a daemon with a full descriptor table would. */
+  full = false;
+  served = 0;
+  serve(): number { if (this.full) throw new Errno(E.MFILE, 'fd_create'); return 100 + this.served++; }
   dropConnects(): void {}
   /** Lets the network settle: a few polls, 1 ms apart, and UDP delivery. */
   run(): void { for (let i = 0; i < 20; i++) { this.t += 1; this.iface.poll(this.t); for (const p of this.udp.all()) p.deliver(); } }
@@ -133,5 +136,47 @@ describe('netd TCP handles', function () {
     st.run();
     expect(a.request(q(OP.SOCK_RECV, { arg1: 10n }), [], ch).errno).to.equal(E.CONNRESET);
     expect(a.readiness().flags & EVENT_HANGUP).to.equal(EVENT_HANGUP);
+  });
+});
+
+describe('netd control sessions', function () {
+  const ask = (s: ControlSession, ch: Channel, req: Uint8Array) => {
+    expect(s.request(q(OP.SOCK_SEND, { data1: req }), [], ch).value1).to.equal(BigInt(req.length));
+    const a = s.request(q(OP.SOCK_RECV, { arg1: 4096n }), [], ch);
+    return { reply: decodeArgdata(a.data!) as Record<string, unknown>, fds: a.fds ?? [] };
+  };
+
+  it('answer a socket request with the socket attached, and fail one the daemon has no descriptor for', function () {
+    const st = new FakeStack(), ch = channel(), s = new ControlSession(st);
+    let r = ask(s, ch, encodeArgdata({ command: 'udpsock', bind: '127.0.0.1:53' }));
+    expect(r.reply).to.deep.include({ local: '127.0.0.1:53' });
+    expect(r.fds).to.deep.equal([100]);
+    st.full = true;
+    r = ask(s, ch, encodeArgdata({ command: 'udpsock', bind: '127.0.0.1:54' }));
+    expect(r.reply).to.deep.include({ error: 'EMFILE', errno: E.MFILE });
+    expect(r.fds).to.deep.equal([]);
+    st.full = false;
+    r = ask(s, ch, encodeArgdata({ command: 'udpsock', bind: '127.0.0.1:54' }));
+    expect(r.reply, 'the port of the failed socket is free again').to.deep.include({ local: '127.0.0.1:54' });
+  });
+
+  it("hold a connect's reply back until the handshake ends, and the replies behind it too", function () {
+    const st = new FakeStack(), ch = channel(), s = new ControlSession(st);
+    const l = new TcpHandle(st);
+    l.listen({ addr: 0x7f000001, port: 80 }, 4);
+    s.request(q(OP.SOCK_SEND, { data1: encodeArgdata({ command: 'tcpsock', connect: '127.0.0.1:80' }) }), [], ch);
+    s.request(q(OP.SOCK_SEND, { data1: encodeArgdata({ command: 'nothing' }) }), [], ch);
+    expect(s.request(q(OP.SOCK_RECV, { arg1: 4096n }), [], ch).errno).to.equal(E.AGAIN);
+    expect(s.readiness().flags & EVENT_READABLE).to.equal(0);
+    expect(st.connects.length).to.equal(1);
+    st.run();
+    const p = st.connects.pop()!;
+    p.session.settle(p, false);
+    expect(s.readiness().flags & EVENT_READABLE).to.equal(EVENT_READABLE);
+    const a = s.request(q(OP.SOCK_RECV, { arg1: 4096n }), [], ch);
+    expect(decodeArgdata(a.data!)).to.deep.include({ peer: '127.0.0.1:80' });
+    expect(a.fds).to.deep.equal([100]);
+    const b = s.request(q(OP.SOCK_RECV, { arg1: 4096n }), [], ch);
+    expect(decodeArgdata(b.data!)).to.deep.include({ error: 'EINVAL' });
   });
 });
