@@ -21,7 +21,7 @@ import { encodeSockstat, formatEndpoint, parseEndpoint } from './addr.js';
 import { EVENT_READABLE, EVENT_WRITABLE, type Answer, type Channel, type Handle, type Readiness } from './channel.js';
 import { TcpHandle, tcpErrno } from './tcp.js';
 import { UdpHandle } from './udp.js';
-import { NETD_DEFAULT_BACKLOG } from './params.js';
+import { NETD_DEFAULT_BACKLOG, NETD_SESSION_REPLIES } from './params.js';
 import type { Stack } from './stack.js';
 
 /** A reply in the making: `ready` once its bytes (and descriptor) are known. */
@@ -47,6 +47,7 @@ export class ControlSession implements Handle {
     switch (q.op) {
       case OP.SOCK_SEND: {
         fds.forEach((f) => this.stack.os.close(f)); // requests carry no descriptors
+        if (this.replies.length >= NETD_SESSION_REPLIES) return { errno: E.AGAIN }; // read the replies first
         this.replies.push(this.handle(q.data1));
         return { value1: BigInt(q.data1.length) };
       }
@@ -70,7 +71,8 @@ export class ControlSession implements Handle {
 
   readiness(): Readiness {
     const r = this.replies[0];
-    return { flags: EVENT_WRITABLE | (r?.ready ? EVENT_READABLE : 0), nbytes: r?.ready ? r.bytes.length : 0 };
+    const room = this.replies.length < NETD_SESSION_REPLIES;
+    return { flags: (room ? EVENT_WRITABLE : 0) | (r?.ready ? EVENT_READABLE : 0), nbytes: r?.ready ? r.bytes.length : 0 };
   }
 
   close(): void {

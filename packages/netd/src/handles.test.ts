@@ -179,4 +179,15 @@ describe('netd control sessions', function () {
     const b = s.request(q(OP.SOCK_RECV, { arg1: 4096n }), [], ch);
     expect(decodeArgdata(b.data!)).to.deep.include({ error: 'EINVAL' });
   });
+
+  it('take no more requests than they hold replies for, until the client reads', function () {
+    const st = new FakeStack(), ch = channel(), s = new ControlSession(st);
+    const junk = (): Answer => s.request(q(OP.SOCK_SEND, { data1: new Uint8Array([1]) }), [], ch);
+    for (let i = 0; i < 64; i++) expect(junk().errno ?? 0).to.equal(0);
+    expect(junk().errno).to.equal(E.AGAIN);
+    expect(s.readiness().flags & EVENT_WRITABLE).to.equal(0);
+    s.request(q(OP.SOCK_RECV, { arg1: 4096n }), [], ch);
+    expect(s.readiness().flags & EVENT_WRITABLE).to.equal(EVENT_WRITABLE);
+    expect(junk().errno ?? 0).to.equal(0);
+  });
 });
