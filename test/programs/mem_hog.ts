@@ -6,7 +6,7 @@
 import { E, Errno, FDFLAGS, FDSFLAGS, FILETYPE, MFLAGS, MPROT, type Os } from '@cosix/libc';
 import { Checker } from './lib/check.js';
 
-const MiB = 1 << 20;
+const MiB = 1 << 20, CHUNK = 64 << 10;
 
 /** Calls `fn` until it throws; the errno it threw. */
 function until(fn: () => void): number {
@@ -29,16 +29,19 @@ function maps(os: Os, c: Checker): number[] {
 
 const pattern = (j: number) => (j >> 12) & 255; // byte j of a stream
 
-/** The 4 KiB of a stream from byte `at` on (a short send may leave `at` anywhere). */
+/** The 64 KiB of a stream from byte `at` on (a short write may leave `at` anywhere). */
 function chunkAt(at: number): Uint8Array {
-  const b = new Uint8Array(4096), cut = 4096 - (at & 4095);
-  b.fill(pattern(at), 0, cut);
-  b.fill(pattern(at + cut), cut);
+  const b = new Uint8Array(CHUNK);
+  for (let i = 0; i < CHUNK;) {
+    const next = Math.min(CHUNK, i + 4096 - ((at + i) & 4095));
+    b.fill(pattern(at + i), i, next);
+    i = next;
+  }
   return b;
 }
 
 /**
- * Fills streams made by `make` (non-blocking write ends) with 4 KiB writes until one fails with ENOMEM
+ * Fills streams made by `make` (non-blocking write ends) with 64 KiB writes until one fails with ENOMEM
  * (EAGAIN: this one is full, make the next); the bytes queued in all of them.
  */
 function fill(os: Os, c: Checker, what: string, make: () => [number, number]): number {

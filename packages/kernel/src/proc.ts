@@ -13,6 +13,9 @@ import { WaitQueue } from './wait.js';
 
 export interface ExitStatus { code: number; signal: number }
 
+/** The address space of every ended process: empty, and never mapped into (none of their threads runs). */
+const ENDED = new AddressSpace(0);
+
 /** A loaded program: what the runtime worker evaluates. */
 export interface Image {
   readonly id: number; readonly kind: 'js' | 'wasm'; readonly text: string; readonly name: string;
@@ -83,13 +86,14 @@ export class Process {
 
   /**
    * Frees the address space (exit, exec): its segments are released and its core uncharged, and the process
-   * keeps an empty one, so a zombie holds no memory. Threads still unwinding keep the old one (Thread.vm).
+   * is left with the empty ENDED, so a zombie holds no memory. Threads still unwinding keep the old one
+   * (Thread.vm).
    */
   releaseMemory(): void {
     this.vm.destroy();
     this.mem.uncharge(this.coreCharged);
     this.coreCharged = 0;
-    this.vm = new AddressSpace(0);
+    this.vm = ENDED;
   }
 
   /**
