@@ -2,27 +2,38 @@
 // test does what init will do (a pseudo pair for the control socket: the reverse end to the daemon, the
 // pseudo end to each program as its `netd` capability) and runs udptest and tcptest inside the OS.
 import { expect } from 'chai';
-import { ConsoleDevice, PseudoFactory, PseudoObject, RIGHTSETS, ReverseObject, spawnProgram, type ExitStatus, type Process } from '@cosix/kernel';
+import { PassThrough } from 'node:stream';
+import { Nic, Port, RealTimeScheduler, SerialPort, Switch, parseMac } from '@cosix/hw';
+import { Gateway } from '@cosix/gateway';
+import { bootKernel, ConsoleDevice, PseudoFactory, PseudoObject, RIGHTSETS, ReverseObject, spawnProgram, type ExitStatus, type Process } from '@cosix/kernel';
 import { ArgFd, FILETYPE, SIG } from '@cosix/kernel/abi';
 import { TestMachine } from './harness.js';
 
 interface Daemon { ctl: PseudoObject; proc: Process; done: Promise<ExitStatus> }
 
-/** Starts netd with a fresh control socket; the caller holds a reference on its pseudo end. */
-function startNetd(m: TestMachine): Daemon {
+type Machine = Pick<TestMachine, 'kernel' | 'serial'>;
+
+/**
+ * Starts netd with a fresh control socket (and the machine's NICs, with DHCP, when `nics`); the caller
+ * holds a reference on the control socket's pseudo end.
+ */
+function startNetd(m: Machine, nics = false): Daemon {
   const k = m.kernel, con = new ConsoleDevice(k, m.serial);
   const rev = new ReverseObject(k);
   const ctl = new PseudoObject(k, FILETYPE.SOCKET_DGRAM, rev, 0n).ref();
-  const { proc, done } = spawnProgram(k, 'netd', { stdout: new ArgFd(0), pseudo: new ArgFd(1), control: new ArgFd(2) }, [
+  const nicCaps = nics ? k.nics.map((dev) => ({ obj: dev.open(), rights: RIGHTSETS.rawFrames })) : [];
+  const args = { stdout: new ArgFd(0), pseudo: new ArgFd(1), control: new ArgFd(2), nics: nicCaps.map((_, i) => new ArgFd(3 + i)), dhcp: nics };
+  const { proc, done } = spawnProgram(k, 'netd', args, [
     { obj: con, rights: RIGHTSETS.console },
     { obj: PseudoFactory.open(k), rights: RIGHTSETS.pseudoFactory },
     { obj: rev, rights: RIGHTSETS.reverse },
+    ...nicCaps,
   ]);
   return { ctl, proc, done };
 }
 
-/** Runs test program `name` with the daemon's control socket as argdata `netd`. */
-function runClient(m: TestMachine, d: Daemon, name: string, extra: Record<string, boolean> = {}): { proc: Process; done: Promise<ExitStatus> } {
+/** Runs program `name` with the daemon's control socket as argdata `netd`. */
+function runClient(m: Machine, d: Daemon, name: string, extra: Record<string, boolean> = {}): { proc: Process; done: Promise<ExitStatus> } {
   const k = m.kernel, con = new ConsoleDevice(k, m.serial);
   return spawnProgram(k, name, { stdout: new ArgFd(0), netd: new ArgFd(1), ...extra }, [
     { obj: con, rights: RIGHTSETS.console }, { obj: d.ctl, rights: RIGHTSETS.socket },
@@ -78,5 +89,42 @@ describe('netstack daemon: killed under its clients', function () {
     d.ctl.unref();
     const s = await m.settled();
     expect(s, JSON.stringify(s)).to.include({ liveProcesses: 0, threads: 0, waiters: 0, timers: 0, objects: 0 });
+  });
+});
+
+describe('netstack daemon: a NIC configured by DHCP', function () {
+  this.timeout(30_000);
+  const sched = new RealTimeScheduler();
+  let k: ReturnType<typeof bootKernel>, gw: Gateway, output = '';
+
+  before(() => {
+    const sw = new Switch(sched);
+    gw = new Gateway({ scheduler: sched, leaseSeconds: 3600 });
+    Port.connect(gw.port, sw.addPort().port);
+    const nic = new Nic({ mac: parseMac('52:54:00:12:34:56'), scheduler: sched, name: 'eth0' });
+    Port.connect(nic.port, sw.addPort().port);
+    const out = new PassThrough();
+    out.on('data', (b: Buffer) => { output += b.toString('latin1'); });
+    k = bootKernel({ serial: new SerialPort(out), minWorkers: 2, nics: [nic] });
+  });
+  after(async () => { await k.shutdown(); await gw.close(); sched.close(); });
+
+  it('netd leases 10.0.2.15 from the LAN\'s gateway through the raw-frames fd, and ifconfig shows it', async function () {
+    const serial = new SerialPort(new PassThrough().on('data', (b: Buffer) => { output += b.toString('latin1'); }));
+    const m: Machine = { kernel: k, serial };
+    const d = startNetd(m, true);
+    let shown = '';
+    for (const end = Date.now() + 20_000; Date.now() < end;) {
+      const before = output.length;
+      const st = await runClient(m, d, 'ifconfig').done;
+      expect(st).to.deep.equal({ code: 0, signal: 0 });
+      shown = output.slice(before);
+      if (shown.includes('10.0.2.15/24')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(shown).to.match(/^lo {4}- {18}up {4}127\.0\.0\.1\/8$/m);
+    expect(shown).to.match(/^eth0 {2}52:54:00:12:34:56 {2}up {4}10\.0\.2\.15\/24$/m);
+    d.ctl.unref();
+    expect(await d.done).to.deep.equal({ code: 0, signal: 0 });
   });
 });

@@ -1,6 +1,7 @@
 // init: the first process. It holds the console (fds 0-2), bootfs (3) and procfs (4). With the pseudo-pair
 // factory it starts the daemons, as Cosix's init did: tmpfs (the tmp directory) and netd (sockets on the
-// loopback; every program it runs gets netd's control socket as fd 3, argdata `netd`). It runs the
+// loopback, and the NICs, fds 5 up to the factory, configured by DHCP; every program it runs gets netd's
+// control socket as fd 3, argdata `netd`). It runs the
 // userland self-tests from bootfs and prints a summary, then serves a small command line on the console
 // until the console's input ends (or the machine is stopped with Ctrl-C).
 import { ArgFd, OFLAGS, R, type ArgValue, type Os } from '@cosix/libc';
@@ -40,10 +41,11 @@ function startTmpfs(os: Os, bootfs: number, factory: number): number {
  * Starts netd on a control socket of its own (a pseudo pair: netd serves the reverse end) and returns the
  * control socket, which programs get as their `netd` capability (docs/network.md).
  */
-function startNetd(os: Os, bootfs: number, factory: number): number {
+function startNetd(os: Os, bootfs: number, factory: number, nics: number[]): number {
   const [rev, control] = os.pseudoPair(factory, 'SOCKET_DGRAM');
   const exe = os.open(bootfs, 'netd', 0, EXEC_RIGHTS);
-  os.spawn(exe, { stdout: new ArgFd(0), pseudo: new ArgFd(1), control: new ArgFd(2) }, [1, factory, rev]); // kept open, as tmpfs's
+  const args = { stdout: new ArgFd(0), pseudo: new ArgFd(1), control: new ArgFd(2), nics: nics.map((_, i) => new ArgFd(3 + i)), dhcp: true };
+  os.spawn(exe, args, [1, factory, rev, ...nics]); // the process fd stays open, as tmpfs's
   os.close(exe);
   os.close(rev);
   return control;
@@ -98,7 +100,9 @@ export function main(os: Os, args: ArgValue): number {
   const fds: Fds = { bootfs: a.bootfs.fd, procfs: a.procfs.fd };
   if (a.pseudo) {
     fds.tmp = startTmpfs(os, fds.bootfs, a.pseudo.fd);
-    fds.netd = startNetd(os, fds.bootfs, a.pseudo.fd);
+    // The machine's NICs are init's fds 5 up to the factory (docs/rawframes.md): netd drives them, with DHCP.
+    const nics = Array.from({ length: Math.max(0, a.pseudo.fd - 5) }, (_, i) => 5 + i);
+    fds.netd = startNetd(os, fds.bootfs, a.pseudo.fd, nics);
   }
   const failed = selftests(os, fds);
   if (a.interactive === false) return failed ? 1 : 0;

@@ -24,8 +24,11 @@ function readSockaddr(dv: DataView, at: number): string | null {
 export class Net {
   constructor(private readonly os: Os, readonly control: number) {}
 
-  /** Sends `req` on a private session and returns the socket of the reply; the daemon's errno is thrown. */
-  request(req: Record<string, ArgValue>): NetSocket {
+  /**
+   * Sends `req` on a private session and returns the reply and the descriptors attached to it; an error
+   * reply is thrown as Errno with the daemon's errno.
+   */
+  exchange(req: Record<string, ArgValue>): { reply: Record<string, ArgValue>; fds: number[] } {
     const os = this.os;
     const session = this.accept(this.control).fd;
     try {
@@ -39,14 +42,28 @@ export class Net {
         const errno = typeof m?.errno === 'number' ? m.errno : E.IO;
         throw new Errno(errno, `netd ${String(req.command)}${m && typeof m.message === 'string' ? ` (${m.message})` : ''}`);
       }
-      if (r.fds.length !== 1) { r.fds.forEach((f) => os.close(f)); throw new Errno(E.IO, `netd ${String(req.command)}: no socket in the reply`); }
-      const out: NetSocket = { fd: r.fds[0] };
-      if (typeof m.local === 'string') out.local = m.local;
-      if (typeof m.peer === 'string') out.peer = m.peer;
-      return out;
+      return { reply: m, fds: r.fds };
     } finally {
       os.close(session);
     }
+  }
+
+  /** Sends `req` and returns the socket of the reply; the daemon's errno is thrown. */
+  request(req: Record<string, ArgValue>): NetSocket {
+    const { reply: m, fds } = this.exchange(req);
+    if (fds.length !== 1) { fds.forEach((f) => this.os.close(f)); throw new Errno(E.IO, `netd ${String(req.command)}: no socket in the reply`); }
+    const out: NetSocket = { fd: fds[0] };
+    if (typeof m.local === 'string') out.local = m.local;
+    if (typeof m.peer === 'string') out.peer = m.peer;
+    return out;
+  }
+
+  /** The daemon's interfaces: name, MAC ("" for the loopback), link up, IPv4 addresses as "a.b.c.d/len". */
+  interfaces(): { name: string; mac: string; link: boolean; addrv4: string[] }[] {
+    const { reply } = this.exchange({ command: 'interfaces' });
+    return (reply.interfaces as Record<string, ArgValue>[]).map((i) => ({
+      name: String(i.name), mac: String(i.mac), link: i.link === true, addrv4: (i.addrv4 as ArgValue[]).map(String),
+    }));
   }
 
   /** A TCP connection to `addr` ("a.b.c.d:port"), once established; `timeout` (ms) gives ETIMEDOUT. */

@@ -11,6 +11,7 @@
 //   {command: "tcpsock"}                                                      a fresh socket (sock_bind,
 //                                                                             sock_listen, sock_connect)
 //   {command: "udpsock", bind?: "...", connect?: "..."}                        a datagram socket
+//   {command: "interfaces"}, {command: "addrv4" | "mac", interface: "eth0"}   what the interfaces are
 // Replies: {fd: 0, local: "a.b.c.d:port", peer?: "a.b.c.d:port"} with the socket attached (fd 0 names the
 // first attached descriptor, as in argdata), or {error: "ECONNREFUSED", errno: 14, message: "..."}.
 import {
@@ -94,6 +95,7 @@ export class ControlSession implements Handle {
       switch (m.command) {
         case 'tcpsock': return this.tcpsock(m);
         case 'udpsock': return this.udpsock(m);
+        case 'interfaces': case 'addrv4': case 'mac': return this.interfaces(String(m.command), m.interface);
         default: throw new RequestError(E.INVAL, `unknown command ${JSON.stringify(String(m.command))}`);
       }
     } catch (e) {
@@ -118,6 +120,18 @@ export class ControlSession implements Handle {
       if (e) throw new RequestError(e, `cannot listen on ${formatEndpoint(bind)}`);
     }
     return this.socketReply(h, FILETYPE.SOCKET_STREAM, bind !== null ? h.sock.localEndpoint : null, null);
+  }
+
+  /** {command: "interfaces"} lists them all; "addrv4" and "mac" (networkd's) answer for the one named. */
+  private interfaces(command: string, name: ArgValue | undefined): Reply {
+    if (name !== undefined && typeof name !== 'string') throw new RequestError(E.INVAL, 'interface: expected a name');
+    if (command !== 'interfaces' && name === undefined) throw new RequestError(E.INVAL, `${command}: which interface?`);
+    const list = this.stack.interfaceInfo(name);
+    if (name !== undefined && list.length === 0) throw new RequestError(E.NODEV, `no interface ${JSON.stringify(name)}`);
+    const body: ArgValue = command === 'addrv4' ? { addrv4: list[0].addrv4 }
+      : command === 'mac' ? { mac: list[0].mac ?? '' }
+      : { interfaces: list.map((i) => ({ name: i.name, mac: i.mac ?? '', link: i.linkUp, addrv4: i.addrv4 })) };
+    return { ready: true, bytes: encodeArgdata(body), fds: [] };
   }
 
   private udpsock(m: Record<string, ArgValue>): Reply {

@@ -10,14 +10,19 @@
 //
 // Each socket is a pseudo pair of its own, made through the pseudo-pair factory (fd `factory`): the daemon
 // keeps the reverse end (one channel), and hands the pseudo end to the client in a control reply.
-// Interfaces are a list so that NICs (a raw-frames fd with an Ethernet interface each) can join the
-// loopback; today the loopback is the only one.
+// Interfaces: the loopback (lo, 127.0.0.1/8), and an Ethernet interface (eth0, eth1...) for each raw-frames
+// fd named in `nics`, optionally configured by netstack's DHCP client. Sockets live on the loopback for now:
+// netstack's SocketSet dispatches through the one interface that polls it, so sockets on the NICs need a
+// set per interface and a choice by route (the next step).
 import { CLOCK, EVENTTYPE, FILETYPE, type Os, type PollSub } from '@cosix/libc';
-import { Interface, SocketSet, TcpState, ipv4, type Device, type Ipv4Address, type TcpSocketOptions } from '@cosix/netstack';
+import {
+  DhcpClient, Interface, SocketSet, TcpState, formatIpv4, formatMac, ipv4, type Device, type Ipv4Address, type TcpSocketOptions,
+} from '@cosix/netstack';
 import { Channel, type Handle } from './channel.js';
 import { ControlSession, type PendingConnect } from './control.js';
+import { NicLink } from './nic.js';
 import { NETD_LOOPBACK_MTU, NETD_LOOP_QUEUE, NETD_POLL_ROUNDS, NETD_TCP_BUFFER } from './params.js';
-import type { Stack } from './stack.js';
+import type { InterfaceInfo, Stack } from './stack.js';
 import { UdpPorts } from './udp.js';
 
 
@@ -40,9 +45,16 @@ export interface NetdOptions {
   factory: number;
   /** The reverse end of the control socket's pseudo pair. */
   control: number;
+  /** Raw-frames fds of NICs, one Ethernet interface each (eth0, eth1...). */
+  nics?: number[];
+  /** Run the DHCP client on every NIC (otherwise they have no address). */
+  dhcp?: boolean;
   /** Uniform uint32s (ISNs, ephemeral ports); default: random_get. */
   rng?: () => number;
 }
+
+/** One interface netd runs: its name, and for a NIC the link and the DHCP client. */
+export interface NetIf { name: string; iface: Interface; link: NicLink | null; dhcp: DhcpClient | null }
 
 export class Netd implements Stack {
   readonly sockets: SocketSet;
@@ -51,7 +63,7 @@ export class Netd implements Stack {
   readonly udp: UdpPorts;
   readonly connects: PendingConnect[] = [];
   readonly loopback = new Loopback();
-  readonly interfaces: Interface[];
+  readonly interfaces: NetIf[];
   private readonly channels = new Map<number, Channel>();  // by reverse fd
   private readonly factory: number;
   private readonly epoch: bigint;
@@ -63,18 +75,32 @@ export class Netd implements Stack {
     this.tcpOptions = { rng: this.rng, rxBuffer: NETD_TCP_BUFFER, txBuffer: NETD_TCP_BUFFER };
     this.udp = new UdpPorts(this);
     this.epoch = os.clock(CLOCK.MONOTONIC);
-    this.interfaces = [new Interface({
-      medium: 'ip', device: this.loopback, rng: this.rng, mtu: NETD_LOOPBACK_MTU, sockets: this.sockets,
-      addresses: [{ address: ipv4('127.0.0.1'), prefixLen: 8 }],
-    })];
+    this.interfaces = [{
+      name: 'lo', link: null, dhcp: null, iface: new Interface({
+        medium: 'ip', device: this.loopback, rng: this.rng, mtu: NETD_LOOPBACK_MTU, sockets: this.sockets,
+        addresses: [{ address: ipv4('127.0.0.1'), prefixLen: 8 }],
+      }),
+    }];
+    (opts.nics ?? []).forEach((fd, i) => {
+      const link = new NicLink(os, fd);
+      const iface = new Interface({ medium: 'ethernet', device: link, hardwareAddr: link.mac, rng: this.rng });
+      this.interfaces.push({ name: `eth${i}`, iface, link, dhcp: opts.dhcp ? new DhcpClient(iface, this.rng) : null });
+    });
     this.channels.set(opts.control, new Channel(os, opts.control, new ControlSession(this)));
   }
 
   now(): number { return Number(this.os.clock(CLOCK.MONOTONIC) - this.epoch) / 1e6; }
 
   sourceAddressFor(dst: Ipv4Address): Ipv4Address | null {
-    for (const i of this.interfaces) { const a = i.sourceAddressFor(dst); if (a !== null) return a; }
+    for (const i of this.interfaces) { const a = i.iface.sourceAddressFor(dst); if (a !== null) return a; }
     return null;
+  }
+
+  interfaceInfo(name?: string): InterfaceInfo[] {
+    return this.interfaces.filter((i) => name === undefined || i.name === name).map((i) => ({
+      name: i.name, mac: i.link ? formatMac(i.link.mac) : null, linkUp: i.link ? i.link.linkUp : true,
+      addrv4: i.iface.addresses.map((a) => `${formatIpv4(a.address)}/${a.prefixLen}`),
+    }));
   }
 
   serve(type: number, h: Handle): number {
@@ -106,8 +132,9 @@ export class Netd implements Stack {
   /** Steps 1 and 2: moves the network along and writes every channel's batch. Returns the time it used. */
   turn(): number {
     let now = this.now();
+    for (const i of this.interfaces) i.link?.drain(i.iface, now);
     for (let n = 0; n < NETD_POLL_ROUNDS; n++) {
-      for (const i of this.interfaces) i.poll(now);
+      for (const i of this.interfaces) i.iface.poll(now);
       if (this.loopback.pending === 0) break;
       now = this.now();
     }
@@ -133,13 +160,15 @@ export class Netd implements Stack {
   /** Steps 3 and 4: waits for requests or the next timer, and answers what came. */
   private wait(now: number): void {
     let at: number | null = this.loopback.pending > 0 ? now : null;
-    for (const i of this.interfaces) { const t = i.pollAt(now); if (t !== null && (at === null || t < at)) at = t; }
+    for (const i of this.interfaces) { const t = i.iface.pollAt(now); if (t !== null && (at === null || t < at)) at = t; }
     for (const p of this.connects) if (p.deadline !== null && (at === null || p.deadline < at)) at = p.deadline;
     const chans = [...this.channels.values()];
     const subs: PollSub[] = chans.map((ch, i) => ({ type: EVENTTYPE.FD_READ, fd: ch.rev, userdata: BigInt(i) }));
+    // A NIC with frames queued only needs the next turn (which drains every NIC): userdata past the channels.
+    for (const i of this.interfaces) if (i.link) subs.push({ type: EVENTTYPE.FD_READ, fd: i.link.fd, userdata: 1n << 32n });
     if (at !== null) subs.push({ type: EVENTTYPE.CLOCK, timeoutNs: BigInt(Math.max(0, Math.ceil((at - now) * 1e6))), userdata: 0xffffffffn });
     for (const ev of this.os.poll(subs)) {
-      if (ev.type !== EVENTTYPE.FD_READ) continue;
+      if (ev.type !== EVENTTYPE.FD_READ || ev.userdata >= 1n << 32n) continue;
       const ch = chans[Number(ev.userdata)];
       if (!ch.service()) { ch.close(); this.channels.delete(ch.rev); }
     }

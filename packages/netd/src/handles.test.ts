@@ -33,6 +33,7 @@ class FakeStack implements Stack {
   served = 0;
   serve(): number { if (this.full) throw new Errno(E.MFILE, 'fd_create'); return 100 + this.served++; }
   dropConnects(): void {}
+  interfaceInfo(): [] { return []; }
   /** Lets the network settle: a few polls, 1 ms apart, and UDP delivery. */
   run(): void { for (let i = 0; i < 20; i++) { this.t += 1; this.iface.poll(this.t); for (const p of this.udp.all()) p.deliver(); } }
 }

@@ -13,3 +13,4 @@ export const NETD_DEFAULT_BACKLOG = 128;     // connections a listener queues fo
 export const NETD_UDP_QUEUE = 256;           // datagrams queued per UDP socket before newer ones are dropped
 export const NETD_READ_FDS = 64;             // descriptors one read of a reverse end takes (clients' SOCK_SENDs)
 export const NETD_SESSION_REPLIES = 64;      // replies a control session holds unread before requests wait (EAGAIN)
+export const NETD_NIC_DRAIN = 512;           // frames one turn takes from a NIC (its RX queue's size, NIC_RX_QUEUE)

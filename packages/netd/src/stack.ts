@@ -21,6 +21,10 @@ export interface Stack {
   sourceAddressFor(dst: Ipv4Address): Ipv4Address | null;
   /** Serves `h` as handle 0 of a new pseudo pair of `type`; returns the pseudo end (the caller hands it on). */
   serve(type: number, h: Handle): number;
+  /** The interfaces (or the one named), as the control socket reports them. */
+  interfaceInfo(name?: string): InterfaceInfo[];
   /** Aborts the connects a closed session was waiting for. */
   dropConnects(session: ControlSession): void;
 }
+
+export interface InterfaceInfo { name: string; mac: string | null; linkUp: boolean; addrv4: string[] }
