@@ -92,6 +92,8 @@ export function main(os: Os, args: ArgValue): number {
   net.connect(I.fd, '127.0.0.1:7000');
   c.errno(E.INVAL, 'a second bind', () => net.bind(H.fd, '127.0.0.1:7001'));
   c.errno(E.INVAL, 'a name that is not an address', () => net.connect(H.fd, 'localhost:80'));
+  c.errno(E.NETUNREACH, 'sock_connect to an address no route reaches', () => net.connect(H.fd, '8.8.8.8:53'));
+  c.errno(E.NETUNREACH, 'udpsock connected to an address no route reaches', () => net.udp({ connect: '8.8.8.8:53' }));
   os.write(I.fd, 'named');
   const J = net.accept(H.fd);
   c.ok(J.peer === net.stat(I.fd).local, 'accept after sock_bind');

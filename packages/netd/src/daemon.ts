@@ -91,9 +91,9 @@ export class Netd implements Stack {
 
   now(): number { return Number(this.os.clock(CLOCK.MONOTONIC) - this.epoch) / 1e6; }
 
+  /** By the loopback's routes: the sockets' SocketSet is the loopback's, so only its routes can carry them. */
   sourceAddressFor(dst: Ipv4Address): Ipv4Address | null {
-    for (const i of this.interfaces) { const a = i.iface.sourceAddressFor(dst); if (a !== null) return a; }
-    return null;
+    return this.interfaces[0].iface.sourceAddressFor(dst);
   }
 
   interfaceInfo(name?: string): InterfaceInfo[] {

@@ -17,7 +17,7 @@ export interface Stack {
   readonly connects: PendingConnect[];
   /** Milliseconds on the monotonic clock (the `now` netstack is driven with). */
   now(): number;
-  /** The address a datagram to `dst` would leave from, or null when no interface reaches it. */
+  /** The address a socket's datagram to `dst` would leave from, or null when its interface cannot reach it. */
   sourceAddressFor(dst: Ipv4Address): Ipv4Address | null;
   /** Serves `h` as handle 0 of a new pseudo pair of `type`; returns the pseudo end (the caller hands it on). */
   serve(type: number, h: Handle): number;

@@ -52,6 +52,7 @@ export class TcpHandle implements Handle {
   /** Active open to `remote` from `local` (or the bound address, or an ephemeral port): 0 or an errno. */
   connect(remote: Endpoint, local: Endpoint | null = this.bound): number {
     if (remote.port === 0 || remote.addr === 0) return E.INVAL;
+    if (this.stack.sourceAddressFor(remote.addr) === null) return E.NETUNREACH;
     const r = this.sock.connect(local ?? { addr: 0, port: 0 }, remote, this.stack.now());
     if (r === 'in-use') return E.ADDRINUSE;
     if (r === 'no-port') return E.ADDRNOTAVAIL;

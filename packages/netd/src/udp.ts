@@ -85,6 +85,7 @@ export class UdpHandle implements Handle {
   /** Binds and/or connects (a connect with no bind takes an ephemeral port): 0 or an errno. */
   open(bind: Endpoint | null, connect: Endpoint | null): number {
     if (connect !== null && (connect.port === 0 || connect.addr === 0)) return E.INVAL;
+    if (connect !== null && this.stack.sourceAddressFor(connect.addr) === null) return E.NETUNREACH;
     const p = this.stack.udp.join(this, bind ?? { addr: 0, port: 0 }, connect);
     if (typeof p === 'number') return p;
     this.port = p;
@@ -162,6 +163,8 @@ export class UdpHandle implements Handle {
     if (!connect) return this.port !== null ? { errno: E.INVAL } : { errno: this.open(e, null) };
     if (this.remote !== null) return { errno: E.ISCONN };
     if (this.port === null) return { errno: this.open(null, e) };
+    if (e.port === 0 || e.addr === 0) return { errno: E.INVAL };
+    if (this.stack.sourceAddressFor(e.addr) === null) return { errno: E.NETUNREACH };
     // Connecting a bound socket: it moves from the port's open slot to a peer's.
     const port = this.port;
     this.stack.udp.leave(this, port);
