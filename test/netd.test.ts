@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
 import { Nic, Port, RealTimeScheduler, SerialPort, Switch, parseMac } from '@cosix/hw';
 import { Gateway } from '@cosix/gateway';
+import { TcpSocket, UdpSocket, ipv4 } from '@cosix/netstack';
 import { bootKernel, ConsoleDevice, PseudoFactory, PseudoObject, RIGHTSETS, ReverseObject, spawnProgram, type ExitStatus, type Process } from '@cosix/kernel';
 import { ArgFd, FILETYPE, SIG } from '@cosix/kernel/abi';
 import { TestMachine } from './harness.js';
@@ -111,7 +112,7 @@ describe('netstack daemon: a NIC configured by DHCP', function () {
   });
   after(async () => { await k.shutdown(); await gw.close(); sched.close(); });
 
-  it('netd leases 10.0.2.15 from the LAN\'s gateway through the raw-frames fd, and ifconfig shows it', async function () {
+  it('netd leases 10.0.2.15 from the LAN\'s gateway through the raw-frames fd (ifconfig shows it), and programs\' TCP and UDP reach the LAN', async function () {
     const serial = new SerialPort(new PassThrough().on('data', (b: Buffer) => { output += b.toString('latin1'); }));
     const m: Machine = { kernel: k, serial };
     const d = startNetd(m, true);
@@ -126,6 +127,38 @@ describe('netstack daemon: a NIC configured by DHCP', function () {
     }
     expect(shown).to.match(/^lo {4}- {18}up {4}127\.0\.0\.1\/8$/m);
     expect(shown).to.match(/^eth0 {2}52:54:00:12:34:56 {2}up {4}10\.0\.2\.15\/24$/m);
+
+    // Sockets over the NIC: the gateway's node runs the peers of test/programs/lantest.ts.
+    const node = gw.node, rng = () => (Math.random() * 2 ** 32) >>> 0;
+    const srv = new TcpSocket(node.iface.sockets, { rng });
+    expect(srv.listen({ addr: 0, port: 8888 }, 4)).to.equal('ok');
+    const echo = new UdpSocket(node.iface.sockets);
+    expect(echo.bind({ addr: 0, port: 9999 })).to.equal('ok');
+    const served: TcpSocket[] = [];
+    let toGuest: TcpSocket | null = null, sent = false, fromGuest = '';
+    const unhook = node.onService(() => {
+      for (let s = srv.accept(); s; s = srv.accept()) served.push(s);
+      for (const s of served) {
+        const b = s.recv(65536);
+        if (b.length) s.send(new TextEncoder().encode(new TextDecoder().decode(b).toUpperCase()));
+        if (s.eof) s.close();
+      }
+      for (let dg = echo.recvFrom(); dg; dg = echo.recvFrom()) echo.sendTo(new TextEncoder().encode('pong'), dg.remote);
+      if (toGuest && toGuest.writable && !sent) { toGuest.send(new TextEncoder().encode('from gateway')); sent = true; }
+      if (toGuest) { fromGuest += new TextDecoder().decode(toGuest.recv(65536)); if (toGuest.eof) toGuest.close(); }
+    });
+    const before = output.length;
+    const lan = runClient(m, d, 'lantest');
+    await within((async () => { while (!output.slice(before).includes('lantest: listening')) await new Promise((r) => setTimeout(r, 5)); })(), 10_000, () => output.slice(before));
+    toGuest = new TcpSocket(node.iface.sockets, { rng });
+    expect(toGuest.connect({ addr: 0, port: 0 }, { addr: ipv4('10.0.2.15'), port: 7777 }, node.now())).to.equal('ok');
+    node.kick();
+    const st = await within(lan.done, 20_000, () => output.slice(before));
+    const said = output.slice(before);
+    expect(said, said).to.include('lantest: ok');
+    expect(st).to.deep.equal({ code: 0, signal: 0 });
+    expect(fromGuest).to.equal('to gateway');
+    unhook();
     d.ctl.unref();
     expect(await d.done).to.deep.equal({ code: 0, signal: 0 });
   });

@@ -1,7 +1,7 @@
-// The netstack daemon: netstack's loopback interface (127.0.0.1/8) and its sockets, served to programs as
-// pseudo sockets. One thread runs the whole loop, a turn at a time:
+// The netstack daemon: netstack's interfaces and their sockets, served to programs as pseudo sockets. One thread runs the whole loop, a turn at a time:
 //
-//   1. poll the interface with the monotonic clock (ms) until the loopback queue is empty: segments move,
+//   1. take the NICs' frames, poll the interfaces with the monotonic clock (ms) until the loopback queue is
+//      empty: segments move,
 //      timers fire; then hand received datagrams to UDP handles and settle connects whose handshake ended
 //   2. every channel writes its batch: readiness EVENTs that changed, then the answers of the last batch
 //   3. one poll syscall waits for any reverse end to be readable, or for the earliest netstack timer
@@ -11,9 +11,9 @@
 // Each socket is a pseudo pair of its own, made through the pseudo-pair factory (fd `factory`): the daemon
 // keeps the reverse end (one channel), and hands the pseudo end to the client in a control reply.
 // Interfaces: the loopback (lo, 127.0.0.1/8), and an Ethernet interface (eth0, eth1...) for each raw-frames
-// fd named in `nics`, optionally configured by netstack's DHCP client. Sockets live on the loopback for now:
-// netstack's SocketSet dispatches through the one interface that polls it, so sockets on the NICs need a
-// set per interface and a choice by route (the next step).
+// fd named in `nics`, optionally configured by netstack's DHCP client. Each interface has its own SocketSet
+// (netstack's Interface dispatches its set through itself): a connection lives in the set of the interface
+// its route leaves by, and a socket bound to the wildcard address has a netstack socket in every set.
 import { CLOCK, EVENTTYPE, FILETYPE, type Os, type PollSub } from '@cosix/libc';
 import {
   DhcpClient, Interface, SocketSet, TcpState, formatIpv4, formatMac, ipv4, type Device, type Ipv4Address, type TcpSocketOptions,
@@ -91,9 +91,18 @@ export class Netd implements Stack {
 
   now(): number { return Number(this.os.clock(CLOCK.MONOTONIC) - this.epoch) / 1e6; }
 
-  /** By the loopback's routes: the sockets' SocketSet is the loopback's, so only its routes can carry them. */
-  sourceAddressFor(dst: Ipv4Address): Ipv4Address | null {
-    return this.interfaces[0].iface.sourceAddressFor(dst);
+  /** The interface a datagram to `dst` leaves by: the first whose routes reach it (lo first, for 127/8). */
+  private ifaceFor(dst: Ipv4Address): Interface | null {
+    for (const i of this.interfaces) if (i.iface.route(dst) !== null) return i.iface;
+    return null;
+  }
+
+  sourceAddressFor(dst: Ipv4Address): Ipv4Address | null { return this.ifaceFor(dst)?.sourceAddressFor(dst) ?? null; }
+  setFor(dst: Ipv4Address): SocketSet | null { return this.ifaceFor(dst)?.sockets ?? null; }
+
+  setsFor(addr: Ipv4Address): SocketSet[] {
+    if (addr === 0) return this.interfaces.map((i) => i.iface.sockets);
+    return this.interfaces.filter((i) => i.iface.hasAddress(addr)).map((i) => i.iface.sockets);
   }
 
   interfaceInfo(name?: string): InterfaceInfo[] {

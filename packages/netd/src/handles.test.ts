@@ -28,6 +28,8 @@ class FakeStack implements Stack {
   t = 0;
   now(): number { return this.t; }
   sourceAddressFor(dst: number): number | null { return this.iface.sourceAddressFor(dst); }
+  setFor(dst: number): SocketSet | null { return this.iface.route(dst) ? this.sockets : null; }
+  setsFor(addr: number): SocketSet[] { return addr === 0 || this.iface.hasAddress(addr) ? [this.sockets] : []; }
   /** What serve() does: hand out fd numbers, or fail as a daemon with a full descriptor table would. */
   full = false;
   served = 0;

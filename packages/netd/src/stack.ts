@@ -9,7 +9,12 @@ import type { UdpPorts } from './udp.js';
 
 export interface Stack {
   readonly os: Os;
+  /** The loopback's socket set (where a fresh, unbound socket waits to learn where it goes). */
   readonly sockets: SocketSet;
+  /** The socket set of the interface whose routes reach `dst` (the loopback's for 127/8), or null. */
+  setFor(dst: Ipv4Address): SocketSet | null;
+  /** The sets a socket bound to `addr` listens in: every interface's for 0, else the one with that address. */
+  setsFor(addr: Ipv4Address): SocketSet[];
   readonly rng: () => number;
   /** The options of every TCP socket the daemon makes (buffers). */
   readonly tcpOptions: TcpSocketOptions;
@@ -17,7 +22,7 @@ export interface Stack {
   readonly connects: PendingConnect[];
   /** Milliseconds on the monotonic clock (the `now` netstack is driven with). */
   now(): number;
-  /** The address a socket's datagram to `dst` would leave from, or null when its interface cannot reach it. */
+  /** The address a datagram to `dst` would leave from (by the interface setFor picks), or null. */
   sourceAddressFor(dst: Ipv4Address): Ipv4Address | null;
   /** Serves `h` as handle 0 of a new pseudo pair of `type`; returns the pseudo end (the caller hands it on). */
   serve(type: number, h: Handle): number;

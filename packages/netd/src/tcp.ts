@@ -32,27 +32,50 @@ export class TcpHandle implements Handle {
   private rdShut = false;
   private errorSeen = false;    // the pending error was cleared by sock_stat_get(CLEAR_ERROR)
 
-  constructor(private readonly stack: Stack, readonly sock: TcpSocket = new TcpSocket(stack.sockets, stack.tcpOptions)) {
-    if (sock.state === TcpState.LISTEN) this.listening = true;
+  /**
+   * The connection (a fresh handle's is an unbound placeholder until connect() makes it in the set of the
+   * interface its route leaves by), or a listener's first netstack listener; `more` are a wildcard
+   * listener's others, one in each other interface's set.
+   */
+  sock: TcpSocket;
+  private more: TcpSocket[] = [];
+
+  constructor(private readonly stack: Stack, sock?: TcpSocket) {
+    this.sock = sock ?? new TcpSocket(stack.sockets, stack.tcpOptions);
   }
 
   get fresh(): boolean { return !this.listening && this.sock.state === TcpState.CLOSED && this.sock.error === null && !this.connecting; }
 
-  /** Passive open on `local` (port 0: an ephemeral one): 0 or an errno. */
+  /** Passive open on `local` in every set it names (port 0: an ephemeral one free in all): 0 or an errno. */
   listen(local: Endpoint, backlog: number): number {
-    const port = local.port || this.stack.sockets.ephemeralPort('tcp');
-    if (port === null) return E.ADDRNOTAVAIL;
-    const r = this.sock.listen({ addr: local.addr, port }, backlog);
-    if (r === 'in-use') return E.ADDRINUSE;
-    if (r !== 'ok') return E.INVAL;
-    this.listening = true;
-    return 0;
+    const sets = this.stack.setsFor(local.addr);
+    if (sets.length === 0) return E.ADDRNOTAVAIL;
+    for (let tries = 0; tries < 8; tries++) {
+      const port = local.port || sets[0].ephemeralPort('tcp');
+      if (port === null) return E.ADDRNOTAVAIL;
+      const made: TcpSocket[] = [];
+      for (const set of sets) {
+        const l = new TcpSocket(set, this.stack.tcpOptions);
+        if (l.listen({ addr: local.addr, port }, backlog) !== 'ok') break;
+        made.push(l);
+      }
+      if (made.length === sets.length) {
+        [this.sock, ...this.more] = made;
+        this.listening = true;
+        return 0;
+      }
+      made.forEach((l) => l.close());
+      if (local.port) return E.ADDRINUSE;  // an ephemeral port taken in another set: try another
+    }
+    return E.ADDRINUSE;
   }
 
   /** Active open to `remote` from `local` (or the bound address, or an ephemeral port): 0 or an errno. */
   connect(remote: Endpoint, local: Endpoint | null = this.bound): number {
     if (remote.port === 0 || remote.addr === 0) return E.INVAL;
-    if (this.stack.sourceAddressFor(remote.addr) === null) return E.NETUNREACH;
+    const set = this.stack.setFor(remote.addr);
+    if (set === null) return E.NETUNREACH;
+    this.sock = new TcpSocket(set, this.stack.tcpOptions);
     const r = this.sock.connect(local ?? { addr: 0, port: 0 }, remote, this.stack.now());
     if (r === 'in-use') return E.ADDRINUSE;
     if (r === 'no-port') return E.ADDRNOTAVAIL;
@@ -102,7 +125,8 @@ export class TcpHandle implements Handle {
 
   private accept(ch: Channel): Answer {
     if (!this.listening) return { errno: E.INVAL };
-    const c = this.sock.accept();
+    let c = this.sock.accept();
+    for (const l of this.more) c ??= l.accept();
     if (c === null) return { errno: E.AGAIN };
     const h = new TcpHandle(this.stack, c);
     const id = ch.add(h);
@@ -180,7 +204,7 @@ export class TcpHandle implements Handle {
   readiness(): Readiness {
     const s = this.sock;
     if (this.listening) {
-      const q = s.queued.accept;
+      const q = this.more.reduce((n, l) => n + l.queued.accept, s.queued.accept);
       return { flags: (q > 0 ? EVENT_READABLE : 0) | (s.state === TcpState.LISTEN ? 0 : EVENT_HANGUP), nbytes: q };
     }
     const failed = s.error !== null;
@@ -196,8 +220,10 @@ export class TcpHandle implements Handle {
   close(): void {
     const s = this.sock;
     if (this.listening) {
-      for (let c = s.accept(); c !== null; c = s.accept()) c.abort();
-      s.close();
+      for (const l of [s, ...this.more]) {
+        for (let c = l.accept(); c !== null; c = l.accept()) c.abort();
+        l.close();
+      }
     } else if (s.tcb.rx.length > 0 && !this.rdShut) s.abort();
     else s.close();
   }

@@ -11,7 +11,7 @@
 // Readiness: READABLE when a datagram is queued (nbytes: the size of the first) or the read side is shut;
 // WRITABLE while the port's send queue has room; HANGUP once both sides are shut.
 import { E, FILETYPE, OP, RIFLAGS, ROFLAGS, SDFLAGS, SSFLAGS, utf8Decode, type PseudoRequest } from '@cosix/kernel/abi';
-import { UdpSocket, type Endpoint } from '@cosix/netstack';
+import { UdpSocket, type Endpoint, type Ipv4Address, type SocketSet } from '@cosix/netstack';
 import { encodeSockstat, parseEndpoint, sameEndpoint } from './addr.js';
 import { EVENT_HANGUP, EVENT_READABLE, EVENT_WRITABLE, type Answer, type Channel, type Handle, type Readiness } from './channel.js';
 import { NETD_UDP_QUEUE } from './params.js';
@@ -20,16 +20,35 @@ import type { Stack } from './stack.js';
 
 interface Datagram { payload: Uint8Array; from: Endpoint }
 
-/** One bound address and port, and the handles sharing it. */
+/**
+ * One bound address and port, and the handles sharing it. It has a netstack UdpSocket in each set the
+ * address names (every interface's for the wildcard), all on the same port; a datagram leaves through the
+ * one in the set of the interface its route leaves by.
+ */
 export class UdpPort {
   readonly members = new Set<UdpHandle>();
   dropped = 0;
 
-  constructor(readonly sock: UdpSocket, readonly local: Endpoint) {}
+  constructor(private readonly stack: Stack, readonly socks: UdpSocket[], readonly sets: SocketSet[], readonly local: Endpoint) {}
 
-  /** Hands what the netstack socket received to the member each datagram is for. */
+  /** The netstack socket for datagrams to `dst`, or null when none of this port's interfaces reaches it. */
+  sockFor(dst: Ipv4Address): UdpSocket | null {
+    const set = this.stack.setFor(dst);
+    const i = set === null ? -1 : this.sets.indexOf(set);
+    return i < 0 ? null : this.socks[i];
+  }
+
+  get canSend(): boolean { return this.socks.every((s) => s.canSend); }
+
+  close(): void { this.socks.forEach((s) => s.close()); }
+
+  /** Hands what the netstack sockets received to the member each datagram is for. */
   deliver(): void {
-    for (let d = this.sock.recvFrom(); d !== null; d = this.sock.recvFrom()) {
+    for (const sock of this.socks) this.deliverFrom(sock);
+  }
+
+  private deliverFrom(sock: UdpSocket): void {
+    for (let d = sock.recvFrom(); d !== null; d = sock.recvFrom()) {
       let to: UdpHandle | undefined, open: UdpHandle | undefined;
       for (const m of this.members) {
         if (sameEndpoint(m.remote, d.remote)) { to = m; break; }
@@ -55,20 +74,40 @@ export class UdpPorts {
     if (port) {
       for (const m of port.members) if (m.remote === null ? remote === null : sameEndpoint(m.remote, remote)) return E.ADDRINUSE;
     } else {
-      const sock = new UdpSocket(this.stack.sockets);
-      const r = sock.bind(local);
-      if (r !== 'ok') { sock.close(); return r === 'in-use' ? E.ADDRINUSE : E.ADDRNOTAVAIL; }
-      port = new UdpPort(sock, sock.localEndpoint!);
+      const made = this.bind(local);
+      if (typeof made === 'number') return made;
+      port = made;
       this.ports.set(`${port.local.addr}:${port.local.port}`, port);
     }
     port.members.add(h);
     return port;
   }
 
+  /** A new port at `local` in every set it names (port 0: an ephemeral port free in all of them). */
+  private bind(local: Endpoint): UdpPort | number {
+    const sets = this.stack.setsFor(local.addr);
+    if (sets.length === 0) return E.ADDRNOTAVAIL;
+    for (let tries = 0; tries < 8; tries++) {
+      const socks: UdpSocket[] = [];
+      let port = local.port, err = 0;
+      for (const set of sets) {
+        const sock = new UdpSocket(set);
+        const r = sock.bind({ addr: local.addr, port });
+        if (r !== 'ok') { sock.close(); err = r === 'in-use' ? E.ADDRINUSE : E.ADDRNOTAVAIL; break; }
+        socks.push(sock);
+        port = sock.localEndpoint!.port; // the first set chose the ephemeral port; the others take it too
+      }
+      if (!err) return new UdpPort(this.stack, socks, sets, { addr: local.addr, port });
+      socks.forEach((x) => x.close());
+      if (local.port || err !== E.ADDRINUSE) return err;
+    }
+    return E.ADDRINUSE;
+  }
+
   leave(h: UdpHandle, port: UdpPort): void {
     port.members.delete(h);
     if (port.members.size > 0) return;
-    port.sock.close();
+    port.close();
     this.ports.delete(`${port.local.addr}:${port.local.port}`);
   }
 }
@@ -118,7 +157,9 @@ export class UdpHandle implements Handle {
     if (fds.length) { fds.forEach((f) => this.stack.os.close(f)); return { errno: E.NOTSUP }; }
     if (this.wrShut) return { errno: E.PIPE };
     if (this.port === null || this.remote === null) return { errno: E.DESTADDRREQ };
-    const r = this.port.sock.sendTo(data, this.remote);
+    const sock = this.port.sockFor(this.remote.addr);
+    if (sock === null) return { errno: E.NETUNREACH }; // the route changed (a lease ended) since connect
+    const r = sock.sendTo(data, this.remote);
     if (r === 'would-block') return { errno: E.AGAIN };
     if (r === 'too-big') return { errno: E.MSGSIZE };
     if (r !== 'ok') return { errno: E.PIPE };
@@ -187,7 +228,7 @@ export class UdpHandle implements Handle {
 
   readiness(): Readiness {
     const first = this.rx[0];
-    const writable = this.port !== null && this.port.sock.canSend && !this.wrShut;
+    const writable = this.port !== null && this.port.canSend && !this.wrShut;
     return {
       flags: (first || this.rdShut ? EVENT_READABLE : 0) | (writable ? EVENT_WRITABLE : 0) | (this.rdShut && this.wrShut ? EVENT_HANGUP : 0),
       nbytes: first ? first.payload.length : 0,
