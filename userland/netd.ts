@@ -1,6 +1,6 @@
 // The netstack daemon program: argdata {pseudo: the pseudo-pair factory, control: the reverse end of the
 // control socket's pseudo pair, nics?: [raw-frames fds], dhcp?: bool}. It serves TCP and UDP on the loopback
-// interface (127.0.0.1/8), runs an Ethernet interface on each NIC (configured by DHCP with `dhcp`), until
+// interface (127.0.0.1/8) and on an Ethernet interface for each NIC (configured by DHCP with `dhcp`), until
 // the control socket and every socket it made are closed, or it is killed (its sockets then fail with
 // ECONNRESET). The protocol is in docs/network.md, "The netstack daemon".
 import type { ArgValue, Os } from '@cosix/libc';

@@ -157,7 +157,7 @@ function many(os: Os, net: Net, c: Checker): void {
 
 function failures(os: Os, net: Net, c: Checker): void {
   c.errno(E.CONNREFUSED, 'a closed port refuses', () => net.tcpConnect('127.0.0.1:1'));
-  c.errno(E.NETUNREACH, 'no route to 10.0.2.2 (sockets are on the loopback)', () => net.tcpConnect('10.0.2.2:80'));
+  c.errno(E.NETUNREACH, 'no interface reaches 10.0.2.2 (this machine has only the loopback)', () => net.tcpConnect('10.0.2.2:80'));
   const t0 = os.clock();
   c.errno(E.TIMEDOUT, 'nobody answers at 127.0.0.2 (the loopback takes only 127.0.0.1)', () => net.tcpConnect('127.0.0.2:80', { timeout: 200 }));
   const ms = Number(os.clock() - t0) / 1e6;
