@@ -150,7 +150,8 @@ function mapShared(t: Thread, m: MapRequest, obj: SharedObject, size: bigint): R
   const vm = t.proc.vm;
   const at = place(vm, m.addr, m.len, m.fixed, false);
   if (at < 0) return at === -1 ? E.NOMEM : -at;
-  const seg = objectSegment(obj, at, m.len, Number(m.off), m.prot, m.max);
+  // A mirror's buffer is charged to the process (memacct.ts), released with the mapping.
+  const seg = objectSegment(obj, at, m.len, Number(m.off), m.prot, m.max, (n) => t.proc.mem.hold(n));
   if (!seg) return E.NOMEM;
   vm.unmap(at, m.len);
   vm.addSegment(seg);
