@@ -117,14 +117,14 @@ describe('machine limits', function () {
     }
   });
 
-  it('the OOM killer kills the process holding ArrayBuffers the kernel cannot see; a bystander survives', async function () {
+  for (const hideTid of [false, true]) it(`the OOM killer kills the process holding ArrayBuffers the kernel cannot see${hideTid ? ', even one that cleared its CB\'s host thread id' : ''}; a bystander survives`, async function () {
     const { logger, lines } = capture();
     // The ceiling is set just above what this host process holds now: the hog's buffers cross it.
     const m = new TestMachine({ oomRssBytes: process.memoryUsage.rss() + 512 * MiB, oomCheckMs: 50, logger });
     try {
       const k = m.kernel;
       const by = await startBystander(m);
-      const hog = spawnProgram(k, 'ab_hog', { maxMb: 2048 }, m.caps());
+      const hog = spawnProgram(k, 'ab_hog', { maxMb: 2048, hideTid }, m.caps());
       // The bystander's charged memory (core and pipe) is the larger: only its workers' figures show the hog.
       expect(await hog.done, m.output).to.deep.equal({ code: 0, signal: SIG.KILL });
       expect(k.stats.oomKills).to.equal(1);

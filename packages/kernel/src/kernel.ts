@@ -174,8 +174,9 @@ export class Kernel {
       memory: proc.vm.memory, cb: t.cbAddr, auxv: proc.auxv, tid: t.tid, kind: start.kind, entry: start.entry,
       arg: start.arg, imageId: image.id, imageKind: image.kind, image: image.text, name: image.name,
       segments: proc.vm.segments.map((s) => ({ start: s.start, len: s.len, sab: s.backing.sab, offset: s.offset })),
-      module: image.wasm?.module,
+      module: image.wasm?.module, hostInfo: new SharedArrayBuffer(16),
     };
+    t.hostInfo = new Int32Array(task.hostInfo);
     const { port1, port2 } = new MessageChannel();
     port1.unref();
     t.port = port1;

@@ -9,15 +9,15 @@
 // go): the minor page faults of the worker's host thread (/proc/self/task/TID/stat) since its previous task
 // ended, one fault per 4 KiB page the thread first touched. That counts memory the program touched, not
 // memory it still holds, and a page freed and touched again counts twice, so it is a measure of the
-// program's appetite rather than its footprint; it is what the host can tell per thread. The thread id is
-// CB.OSTID, which the runtime writes and a program could overwrite: a program that does only hides its own
-// workers, so the choice is then no worse than by charged bytes alone.
+// program's appetite rather than its footprint; it is what the host can tell per thread. The thread id is the
+// one the runtime reported in the task's hostInfo buffer (Thread.hostTid), which no program can reach: a
+// program that could name another thread there would hide its own appetite and have a bystander killed.
 //
 // The victim's workers are terminated at once, and the killer waits for their host threads to end (that is
 // what frees the memory) before it looks again. Called only on the kernel thread.
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import { CB, SIG } from './abi/index.js';
+import { SIG } from './abi/index.js';
 import type { Kernel } from './kernel.js';
 import type { Process } from './proc.js';
 import type { Thread } from './thread.js';
@@ -95,7 +95,7 @@ export class OomKiller {
   }
 }
 
-const ostid = (t: Thread): number => Atomics.load(t.i32, t.base + CB.OSTID);
+const ostid = (t: Thread): number => t.hostTid();
 
 function exited(w: Worker): Promise<void> {
   return new Promise((resolve) => { w.once('exit', () => resolve()); });

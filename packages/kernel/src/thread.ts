@@ -34,6 +34,13 @@ export class Thread {
   task: Promise<unknown> | undefined;
   abort: AbortController | undefined;
   port: MessagePort | undefined;  // kernel end of the channel that carries new shared segments to the worker
+  /**
+   * The pool worker's host thread id (word 0) and its CPU time at the thread's start (u64 in words 2-3),
+   * written by the runtime before the program runs, in a buffer the program never sees (ThreadTask.hostInfo).
+   * The CB's OSTID and CPU0 words hold the same for the program's own information; the kernel never reads them,
+   * since a program can write them (and would steer THREAD_CPUTIME and the OOM killer's choice).
+   */
+  hostInfo: Int32Array | undefined;
   host: Worker | undefined;       // the worker of a host daemon's thread (Kernel.startHostThread), not the pool's
   killTimer: NodeJS.Timeout | undefined;
   syscalls = 0;                   // served so far (procfs)
@@ -148,12 +155,16 @@ export class Thread {
     return this.blockOn(queues(), deadline, attempt);
   }
 
+  /** The host thread this thread runs on, as the runtime reported it (0 before it has). */
+  hostTid(): number { return this.hostInfo ? Atomics.load(this.hostInfo, 0) : 0; }
+
   /** CPU time this thread has used, in ns (0 when the host cannot tell). */
   cpuNs(): bigint {
-    const os = this.i32[this.base + CB.OSTID];
+    const h = this.hostInfo;
+    const os = h ? Atomics.load(h, 0) : 0;
     const now = os ? threadCpuNs(os) : undefined;
-    if (now === undefined) return 0n;
-    const lo = BigInt(this.i32[this.base + CB.CPU0] >>> 0), hi = BigInt(this.i32[this.base + CB.CPU0 + 1] >>> 0);
+    if (now === undefined || !h) return 0n;
+    const lo = BigInt(Atomics.load(h, 2) >>> 0), hi = BigInt(Atomics.load(h, 3) >>> 0);
     const d = now - ((hi << 32n) | lo);
     return d > 0n ? d : 0n;
   }

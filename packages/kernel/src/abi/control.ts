@@ -8,11 +8,12 @@
 //   12    3     ERRNO     kernel      0 or an errno
 //   16..79    ARGS      thread      8 slots of 64 bits (low word first)
 //   80..95    RESULTS   kernel      2 slots of 64 bits
-//   96    24    OSTID     thread rt   the host thread id (for THREAD_CPUTIME), written once at start
+//   96    24    OSTID     thread rt   the host thread id, written once at start, for the program's information:
+//                                   the kernel never reads it (its copy is Thread.hostInfo)
 //   100   25    TID       kernel      the CloudABI thread id
 //   104   26    SPIN      thread      the thread's current spin budget (iterations), adapted by the thread
 //   108   27    DOORBELL  nobody      always 0: the thread notifies it after a REQUEST; the kernel waitAsyncs on it
-//   112..119  CPU0      thread rt   the host thread's schedstat CPU time (ns) when this thread started
+//   112..119  CPU0      thread rt   the host thread's schedstat CPU time (ns) when this thread started (as OSTID)
 //   120   30    PARKED    kernel      1 while the current request is blocked in the kernel (a pipe, a futex, a
 //                                     daemon's answer): the thread stops spinning and sleeps; 0 otherwise
 //

@@ -17,6 +17,7 @@ export interface ThreadTask {
   name: string;
   segments: SegmentInfo[];      // shared mappings present when the thread starts
   port?: MessagePort;           // later segment lists arrive here (kernel.segmentAdded)
+  hostInfo: SharedArrayBuffer;  // 16 bytes the runtime fills before the program runs: host tid, CPU time (Thread.hostInfo)
   module?: WebAssembly.Module;  // a WebAssembly program (run by the WASI runner image)
 }
 

@@ -63,9 +63,16 @@ function hostThreadStats(): [number, bigint] {
   }
 }
 
-/** Writes the host thread's id and CPU time into the CB (in the core, or in a kernel segment for wasm). */
+/**
+ * Reports the host thread's id and CPU time to the kernel in task.hostInfo (which the program never sees), and
+ * for the program's information in its CB (in the core, or in a kernel segment for wasm).
+ */
 function recordHostThread(task: ThreadTask): void {
   const [ostid, cpu] = hostThreadStats();
+  const info = new Int32Array(task.hostInfo);
+  Atomics.store(info, 2, Number(cpu & 0xffffffffn) | 0);
+  Atomics.store(info, 3, Number(cpu >> 32n) | 0);
+  Atomics.store(info, 0, ostid);
   const seg = task.segments.find((s) => task.cb >= s.start && task.cb < s.start + s.len);
   const i32 = new Int32Array(seg ? seg.sab : (task.memory.buffer as unknown as SharedArrayBuffer));
   const b = (seg ? seg.offset + task.cb - seg.start : task.cb) >> 2;
