@@ -108,7 +108,8 @@ export class Kernel {
     this.sweeper = setInterval(() => this.sweep(), P.SWEEP_MS);
     this.sweeper.unref();
     this.pool = new Piscina({
-      filename: (opts.runtime ?? new URL('./runtime/worker.js', import.meta.url)).href,
+      filename: new URL('./runtime/entry.cjs', import.meta.url).href,
+      workerData: { runtime: (opts.runtime ?? new URL('./runtime/worker.js', import.meta.url)).href },
       minThreads: opts.minWorkers ?? P.POOL_MIN_WORKERS,
       maxThreads: opts.maxWorkers ?? P.POOL_MAX_WORKERS,
       idleTimeout: P.POOL_IDLE_MS,
