@@ -19,6 +19,8 @@ describe('hostile process (fuzz smoke)', function () {
   it('random syscalls never hurt the kernel or a bystander, and leave nothing behind', async function () {
     const seeds = Number(process.env.COSIX_FUZZ_SEEDS ?? 20);
     const iters = Number(process.env.COSIX_FUZZ_ITERS ?? 3000);
+    // A seed takes at most 0.7 s plus its bystander; the stress run's 300 seeds need more than the default.
+    this.timeout(60_000 + seeds * 2_000);
     let calls = 0, killed = 0;
     const sys0 = m.kernel.stats.syscalls, out0 = m.output.length;
     for (let seed = 1; seed <= seeds; seed++) {
