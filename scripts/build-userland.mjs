@@ -3,11 +3,14 @@
 // build/bootfs/. Programs: userland/*.ts (system programs) and test/programs/*.ts (self-tests).
 // The bundle targets a bare ECMAScript context: importing a Node.js builtin fails the build.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
-const out = join(root, 'build/bootfs');
+const dest = join(root, 'build/bootfs');
+// Built in a directory of this run's own and moved into place at the end, so a build running beside another
+// (or beside a test reading bootfs) never leaves a half-written bootfs.
+const out = `${dest}.tmp-${process.pid}`;
 const dirs = ['userland', 'test/programs'].map((d) => join(root, d));
 const MAGIC = '//!cosix-image js\n';
 
@@ -33,4 +36,8 @@ for (const f of data) copyFileSync(join(root, 'userland', f), join(out, f));
 const cdir = join(root, 'test/programs/c');
 const wasm = readdirSync(cdir).filter((f) => f.endsWith('.wasm'));
 for (const f of wasm) copyFileSync(join(cdir, f), join(out, f.replace(/\.wasm$/, '')));
+const old = `${dest}.old-${process.pid}`;
+try { renameSync(dest, old); } catch (e) { if (e.code !== 'ENOENT') throw e; }
+renameSync(out, dest);
+rmSync(old, { recursive: true, force: true });
 console.log(`userland: ${programs.length} programs, ${wasm.length} WebAssembly programs and ${data.length} data files -> build/bootfs`);
