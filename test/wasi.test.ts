@@ -54,6 +54,19 @@ describe('WASI programs', function () {
     expect(b.stderr).to.include('not a valid WebAssembly module');
   });
 
+  it('runs a C program carrying 6 MiB of debug sections (a Rust or large C build\'s size), as node:wasi does', () => {
+    const leb = (v: number) => { const o: number[] = []; do { let x = v & 127; v = Math.floor(v / 128); if (v) x |= 128; o.push(x); } while (v); return o; };
+    const custom = (name: string, size: number) => {
+      const n = Buffer.from(name);
+      return Buffer.concat([Buffer.from([0, ...leb(1 + n.length + size), n.length]), n, Buffer.alloc(size, 0x2a)]);
+    };
+    const big = join(dir, 'c_misc_debug.wasm');
+    writeFileSync(big, Buffer.concat([readFileSync(join(ROOT, 'test/programs/c/c_misc.wasm')), custom('.debug_info', 4 << 20), custom('.debug_str', 2 << 20)]));
+    const r = cosix('run', big, '--env', 'COSIX=yes');
+    expect(r.stdout, r.stderr).to.include('c_misc: ok');
+    expect(r.status).to.equal(0);
+  });
+
   it('a program that runs out of memory gets memory.grow = -1 at its maximum and exits normally', () => {
     expect(cosix('run', wat.oom).status).to.equal(49); // 1 + 3 * 16 pages: the next 16 would pass 64
   });

@@ -20,6 +20,26 @@ describe('prepareWasm', () => {
     expect(typeof inst.exports._start).to.equal('function');
   });
 
+  it('rewrites a module with a multi-megabyte code section and custom section (each copied as a slice, not spread into a call)', () => {
+    const leb = (v: number) => { const o: number[] = []; do { let x = v & 127; v = Math.floor(v / 128); if (v) x |= 128; o.push(x); } while (v); return o; };
+    const nops = new Uint8Array(3 << 20).fill(0x01); // 3 MiB of nop: a function body as large as a big C build's code
+    const fnSize = leb(1 + nops.length + 1);                // no locals, the nops, end
+    const code = [Uint8Array.from([10, ...leb(1 + fnSize.length + 1 + nops.length + 1), 1, ...fnSize, 0]), nops, Uint8Array.of(11)];
+    const name = new TextEncoder().encode('.debug_info');
+    const debug = new Uint8Array(4 << 20).fill(7);
+    const custom = [Uint8Array.from([0, ...leb(1 + name.length + debug.length), name.length]), name, debug];
+    const head = OWN_MEMORY.subarray(0, OWN_MEMORY.length - 6); // everything before the code section `10 4 1 2 0 11`
+    const parts = [head, ...code, ...custom];
+    const big = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+    parts.reduce((at, x) => (big.set(x, at), at + x.length), 0);
+    const w = prepareWasm(big);
+    if (typeof w === 'string') throw new Error(w);
+    expect(w.bytes.length).to.be.greaterThan(7 << 20);
+    const sections = (WebAssembly.Module as unknown as { customSections(m: WebAssembly.Module, n: string): ArrayBuffer[] }).customSections;
+    expect(sections(w.module, '.debug_info')[0].byteLength).to.equal(debug.length);
+    expect(WebAssembly.Module.imports(w.module).map((i) => i.name)).to.include('memory');
+  });
+
   it('refuses what it cannot run, saying why', () => {
     expect(prepareWasm(Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 9]))).to.equal('not a valid WebAssembly module');
     const noStart = OWN_MEMORY.slice();

@@ -41,8 +41,20 @@ function sections(b: Uint8Array): Section[] {
   return out;
 }
 
-function section(id: number, payload: number[]): number[] { return [id, ...encLeb(payload.length), ...payload]; }
-const str = (s: string) => { const b = [...new TextEncoder().encode(s)]; return [...encLeb(b.length), ...b]; };
+/** Joins byte chunks. Sections are copied as slices: spreading one into a call's arguments overflows the stack
+ *  for sections of a few hundred KiB (a Rust build's .debug_info, a large code section). */
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+function section(id: number, payload: Uint8Array[]): Uint8Array[] {
+  const len = payload.reduce((n, p) => n + p.length, 0);
+  return [Uint8Array.of(id, ...encLeb(len)), ...payload];
+}
+const str = (s: string) => { const b = new TextEncoder().encode(s); return concat([Uint8Array.from(encLeb(b.length)), b]); };
 
 /** Reads the limits of the module's own memory (memory section, one entry) or returns undefined. */
 function ownMemory(b: Uint8Array, s: Section): [number, number | undefined] {
@@ -55,24 +67,24 @@ function ownMemory(b: Uint8Array, s: Section): [number, number | undefined] {
 
 /** The module with its memory turned into an imported shared memory `env.memory` of [min, max] pages. */
 function importMemory(b: Uint8Array, secs: Section[], min: number, max: number): Uint8Array {
-  const mem = [...str('env'), ...str('memory'), 0x02, 0x03, ...encLeb(min), ...encLeb(max)];
-  const out: number[] = [...b.subarray(0, 8)];
+  const mem = concat([str('env'), str('memory'), Uint8Array.of(0x02, 0x03, ...encLeb(min), ...encLeb(max))]);
+  const out: Uint8Array[] = [b.subarray(0, 8)];
   let done = false;
   const addImports = (existing?: Section) => {
     if (existing) {
       const [count, p] = leb(b, existing.start);
-      out.push(...section(2, [...encLeb(count + 1), ...b.subarray(p, existing.end), ...mem]));
-    } else out.push(...section(2, [1, ...mem]));
+      out.push(...section(2, [Uint8Array.from(encLeb(count + 1)), b.subarray(p, existing.end), mem]));
+    } else out.push(...section(2, [Uint8Array.of(1), mem]));
     done = true;
   };
   for (const s of secs) {
     if (!done && s.id === 2) { addImports(s); continue; }
     if (!done && s.id !== 0 && s.id !== 1) addImports(); // imports go right after the type section
     if (s.id === 5) continue; // the memory section is gone
-    out.push(...b.subarray(s.head, s.end));
+    out.push(b.subarray(s.head, s.end));
   }
   if (!done) addImports();
-  return Uint8Array.from(out);
+  return concat(out);
 }
 
 /** The limits of an imported memory (threaded modules import a shared one), if the module has one. */

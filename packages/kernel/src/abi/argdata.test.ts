@@ -18,6 +18,13 @@ describe('argdata', () => {
     expect(decodeArgdata(encodeArgdata(v))).to.deep.equal(v);
   });
 
+  it('encodes megabyte binaries and strings (as a program\'s large argument or an image would be)', () => {
+    const big = new Uint8Array(1 << 20).fill(9), text = 'x'.repeat(1 << 20);
+    const back = decodeArgdata(encodeArgdata([big, text])) as [Uint8Array, string];
+    expect(back[0].length).to.equal(big.length);
+    expect(back[1].length).to.equal(text.length);
+  });
+
   it('rejects malformed input with ArgdataError', () => {
     for (const bad of [[0x07, 0x00, 0x80], [0x08, 0x41], [0x02, 0x02], [0x03, 1, 2], [0x07, 0x85, 1], [0x0a], [0x08, 0xff, 0x00]]) {
       expect(() => decodeArgdata(Uint8Array.from(bad)), JSON.stringify(bad)).to.throw(ArgdataError);

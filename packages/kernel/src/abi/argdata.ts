@@ -45,6 +45,11 @@ export function encodeArgdata(v: ArgValue): Uint8Array {
   return Uint8Array.from(out);
 }
 
+/** Appends `bytes` one by one: spreading a large array into push() overflows the call stack. */
+function append(out: number[], bytes: ArrayLike<number>): void {
+  for (let i = 0; i < bytes.length; i++) out.push(bytes[i]);
+}
+
 function encodeInto(v: ArgValue, out: number[]): void {
   if (v === null) return;
   if (typeof v === 'boolean') { out.push(TAG.BOOL); if (v) out.push(1); return; }
@@ -53,11 +58,11 @@ function encodeInto(v: ArgValue, out: number[]): void {
     out.push(TAG.FLOAT, ...new Uint8Array(b.buffer)); return;
   }
   if (typeof v === 'number' || typeof v === 'bigint') { out.push(TAG.INT, ...intBytes(BigInt(v))); return; }
-  if (typeof v === 'string') { out.push(TAG.STR, ...utf8Encode(v), 0); return; }
-  if (v instanceof Uint8Array) { out.push(TAG.BINARY, ...v); return; }
+  if (typeof v === 'string') { out.push(TAG.STR); append(out, utf8Encode(v)); out.push(0); return; }
+  if (v instanceof Uint8Array) { out.push(TAG.BINARY); append(out, v); return; }
   if (v instanceof ArgFd) { out.push(TAG.FD, (v.fd >>> 24) & 255, (v.fd >>> 16) & 255, (v.fd >>> 8) & 255, v.fd & 255); return; }
   if (v instanceof ArgTimestamp) { out.push(TAG.TIMESTAMP, ...intBytes(v.ns)); return; }
-  const sub = (x: ArgValue) => { const b: number[] = []; encodeInto(x, b); out.push(...lengthPrefix(b.length), ...b); };
+  const sub = (x: ArgValue) => { const b: number[] = []; encodeInto(x, b); append(out, lengthPrefix(b.length)); append(out, b); };
   if (Array.isArray(v)) { out.push(TAG.SEQ); v.forEach(sub); return; }
   const entries = v instanceof Map ? [...v.entries()] : Object.entries(v);
   out.push(TAG.MAP);
