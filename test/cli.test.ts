@@ -33,6 +33,15 @@ describe('cosix run', function () {
     expect(r.stdout.match(/refused/g)).to.have.length(3);
   });
 
+  it('takes options before the program (wasmtime\'s order) as well as after it, and arguments without --', () => {
+    const r = cosix('run', '--dir', `${join(dir, 'data')}::/data`, '--env', 'A=2', 'dircat', 'p', 'q');
+    expect(r.stdout, r.stderr).to.include('args=p,q env=A:2');
+    const bad = cosix('run', '--bogus', 'dircat');
+    expect(bad.status).to.equal(2);
+    expect(bad.stdout).to.include('unknown option --bogus');
+    expect(cosix('run', '--env', 'A=1').stdout).to.include('no program given');
+  });
+
   it('refuses a path-traversal corpus through hostfs', () => {
     mkdirSync(join(dir, 'data/sub'), { recursive: true });
     symlinkSync('/etc/passwd', join(dir, 'data/link-abs'));

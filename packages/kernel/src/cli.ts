@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // cosix: run a program as a Cosix process, with the host's stdin/stdout/stderr as its fds 0-2.
 //
-//   cosix run PROGRAM [--env K=V]... [--dir HOST::GUEST[:ro]]... [--timeout MS] [-- ARGS...]
+//   cosix run [--env K=V]... [--dir HOST::GUEST[:ro]]... [--timeout MS] PROGRAM [ARGS...]
+//   cosix run PROGRAM [OPTIONS] [-- ARGS...]
 //
 // PROGRAM is a bootfs program name (see `npm run build`), a Cosix image (.js with the image header), a
 // WebAssembly (WASI preview1) module, or a TypeScript/JavaScript source that is linked with libc on the fly. Each --dir exposes a host directory as
@@ -18,7 +19,8 @@ import { ConsoleDevice } from './chardev.js';
 import { HostfsMount } from './hostmount.js';
 import { RIGHTSETS } from './rightsets.js';
 
-const USAGE = `usage: cosix run PROGRAM [--env K=V]... [--dir HOST::GUEST[:ro]]... [--timeout MS] [-- ARGS...]
+const USAGE = `usage: cosix run [OPTIONS] PROGRAM [ARGS...]
+       cosix run PROGRAM [OPTIONS] [-- ARGS...]
 
   PROGRAM          a bootfs program name, a Cosix image (.js), a WASI .wasm module, or a .ts/.js
                    source linked with libc
@@ -27,7 +29,8 @@ const USAGE = `usage: cosix run PROGRAM [--env K=V]... [--dir HOST::GUEST[:ro]].
                    expose host directory HOST to the program as the preopen named GUEST (argdata
                    "preopens": {GUEST: fd}); :ro makes it read-only
   --timeout MS     kill the program after MS milliseconds (exit status 124)
-  -- ARGS...       arguments (argdata "args")
+  ARGS, -- ARGS... arguments (argdata "args"): after the program, the first word that is not one of
+                   these options begins them; everything after -- is an argument
 
 The program gets fds 0-2 = stdin, stdout, stderr and fd 3, 4, ... = the --dir preopens, in order.
 Exit status: the program's exit code; 128+N when killed by signal N; 124 on --timeout.`;
@@ -40,12 +43,25 @@ const POSIX_SIGNAL: Record<string, number> = {
 
 export interface RunOptions { program: string; env: Record<string, string>; dirs: { host: string; guest: string; ro: boolean }[]; timeoutMs?: number; args: string[] }
 
+const OPTIONS = new Set(['--env', '--dir', '--timeout']);
+
+/**
+ * Options go before the program (wasmtime's order: `cosix run --dir A::B prog.wasm x y`) or after it (`cosix run
+ * prog.wasm --dir A::B -- x y`). After the program, the first word that is not an option, or everything after
+ * `--`, begins the program's arguments.
+ */
 export function parseArgs(argv: string[]): RunOptions | string {
   if (argv[0] !== 'run' || argv.length < 2 || argv.includes('--help') || argv.includes('-h')) return USAGE;
-  const o: RunOptions = { program: argv[1], env: {}, dirs: [], args: [] };
-  for (let i = 2; i < argv.length; i++) {
+  const o: RunOptions = { program: '', env: {}, dirs: [], args: [] };
+  for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') { o.args = argv.slice(i + 1); break; }
+    if (!OPTIONS.has(a)) {
+      if (a.startsWith('--')) return `cosix: unknown option ${a} (a program's own options go after --)\n${USAGE}`;
+      if (o.program === '') { o.program = a; continue; }
+      o.args = argv.slice(i);
+      break;
+    }
     const v = argv[++i];
     if (v === undefined) return `cosix: ${a} needs a value\n${USAGE}`;
     if (a === '--env') { const eq = v.indexOf('='); if (eq < 1) return `cosix: --env wants K=V, got ${v}`; o.env[v.slice(0, eq)] = v.slice(eq + 1); }
@@ -53,9 +69,9 @@ export function parseArgs(argv: string[]): RunOptions | string {
       const m = /^(.+?)::(.+?)(:ro)?$/.exec(v);
       if (!m) return `cosix: --dir wants HOST::GUEST[:ro], got ${v}`;
       o.dirs.push({ host: resolve(m[1]), guest: m[2], ro: m[3] !== undefined });
-    } else if (a === '--timeout') { o.timeoutMs = Number(v); if (!(o.timeoutMs > 0)) return `cosix: bad --timeout ${v}`; }
-    else return `cosix: unknown option ${a}\n${USAGE}`;
+    } else { o.timeoutMs = Number(v); if (!(o.timeoutMs > 0)) return `cosix: bad --timeout ${v}`; }
   }
+  if (o.program === '') return `cosix: no program given\n${USAGE}`;
   return o;
 }
 
