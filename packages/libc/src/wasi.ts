@@ -5,12 +5,14 @@
 // clock ids, whence, signals) pass through a scratch page the kernel maps outside the program's memory.
 // A trap ends the process with SIGABRT after a message on fd 2; proc_exit ends it with the given code.
 import {
-  E, EVENTTYPE, FDSFLAGS, FILETYPE, LOOKUP, SIG, SYS, ULFLAGS, WASI_ADVICE, WASI_CLOCK, WASI_EVENTTYPE,
+  E, EVENTTYPE, FDSFLAGS, FILETYPE, LOOKUP, OFLAGS, R, SIG, SYS, ULFLAGS, WASI_ADVICE, WASI_CLOCK, WASI_EVENTTYPE,
   WASI_FILETYPE, WASI_FUNCTIONS, WASI_MODULE, WASI_SIGNAL, WASI_WHENCE, rightsFromWasi, rightsToWasi, utf8Encode,
   type ArgValue,
 } from '@cosix/kernel/abi';
 import { mmapAnon, type Memory } from './memory.js';
 import { Sys, ThreadGone } from './sys.js';
+
+const WASI_PATH_FILESTAT_SET_SIZE = 1n << 19n; // WASI's right bit 19
 
 type Args = { args?: string[]; env?: Record<string, string>; preopens?: Record<string, { fd: number }>; name?: string };
 type Fn = (...a: (number | bigint)[]) => number;
@@ -213,11 +215,26 @@ export class Wasi {
     // Ask for what WASI asked, within what the directory can pass on (as WASI runtimes do).
     const e = this.sc(SYS.fd_stat_get, fd, this.scratch);
     if (e) return e;
-    const dirInh = this.sv.getBigUint64(16, true);
-    const sv = this.sv;
+    const dirBase = this.sv.getBigUint64(8, true), dirInh = this.sv.getBigUint64(16, true);
+    const sv = this.sv, want = rightsFromWasi(base) & dirInh, wantInh = rightsFromWasi(inh) & dirInh;
+    // WASI checks O_TRUNC against the directory's path_filestat_set_size right (wasmtime does); CloudABI's
+    // file_open wants FILE_STAT_FPUT_SIZE on the new fd. Ask for it too, then narrow to what WASI asked.
+    let extra = 0n;
+    if (oflags & OFLAGS.TRUNC && !(want & R.FILE_STAT_FPUT_SIZE)) {
+      if (!(dirBase & rightsFromWasi(WASI_PATH_FILESTAT_SET_SIZE)) || !(dirInh & R.FILE_STAT_FPUT_SIZE)) return E.NOTCAPABLE;
+      extra = R.FILE_STAT_FPUT_SIZE;
+    }
     sv.setUint8(0, 0); sv.setUint16(2, fdflags, true);
-    sv.setBigUint64(8, rightsFromWasi(base) & dirInh, true); sv.setBigUint64(16, rightsFromWasi(inh) & dirInh, true);
-    return this.sc(SYS.file_open, this.lookup(fd, dirflags), path, len, oflags, this.scratch) || this.put32(out, this.sys.r(0));
+    sv.setBigUint64(8, want | extra, true); sv.setBigUint64(16, wantInh, true);
+    const eo = this.sc(SYS.file_open, this.lookup(fd, dirflags), path, len, oflags, this.scratch);
+    if (eo) return eo;
+    const nfd = this.sys.r(0);
+    if (extra) {
+      sv.setBigUint64(8, want, true); sv.setBigUint64(16, wantInh, true);
+      const e2 = this.sc(SYS.fd_stat_put, nfd, this.scratch, FDSFLAGS.RIGHTS);
+      if (e2) { this.sys.call(SYS.fd_close, nfd); return e2; }
+    }
+    return this.put32(out, nfd);
   }
   path_create_directory(fd: number, path: number, len: number): number { return this.sc(SYS.file_create, fd, path, len, FILETYPE.DIRECTORY); }
   path_unlink_file(fd: number, path: number, len: number): number { return this.sc(SYS.file_unlink, fd, path, len, 0); }
